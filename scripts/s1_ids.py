@@ -106,7 +106,9 @@ def parse(scene: str) -> SceneId:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Parse Sentinel-1 SLC scene ids and print their fields as JSON.")
+    parser = argparse.ArgumentParser(
+        description="Parse Sentinel-1 SLC scene ids and print their fields as JSON."
+    )
     parser.add_argument("scene", nargs="+", help="67-character scene id(s)")
     args = parser.parse_args(argv)
     status = 0
