@@ -1,0 +1,389 @@
+"""HTTP server on 127.0.0.1 that replays the real recorded service responses in ../shared/data, with faults.
+
+One server stands in for every host; the client side (http_fetch.RewriteAdapter) sends the original host name in
+``X-Original-Host``. What is replayed, and from where (shared/data, see inputs-and-sources.md §7):
+* CMR granule search (asf_search's POST /search/granules.umm_json): the recorded UMM-G records of the
+  asf_search test resources, filtered by the requested ``readable_granule_name[]`` (CMR's own envelope: hits/items);
+* the ASF orbit bucket listing (``s1-orbits.s3.amazonaws.com/?prefix=AUX_RESORB[&marker=...]``): the three
+  recorded ListBucket pages of sentineleof's cassette, byte for byte; the staged real EOF files are served under
+  their own keys and listed by ``add_orbit_files`` (as an extra page chained to the recorded ones);
+* the CDSE OData orbit query: the recorded sentineleof cassette answer for its exact query, ``{"value": []}`` else;
+* GLO-30 tiles (``copernicus-dem-30m.s3.amazonaws.com/<tile>/<tile>.tif``): the staged real COG tiles.
+Not recorded anywhere (emulated, documented): the Earthdata token exchange and the SLC zip bodies (4-8 GB each;
+tests serve a small stand-in body and describe it with its true size and md5).
+
+Faults (``fault(host, path_substring, kinds)``, each kind consumed by one matching request): "500", "503",
+"reset" (TCP RST before any answer), "truncate" (half the body, full Content-Length), "corrupt" (same length,
+wrong bytes), "slow" (waits ``slow_seconds`` before answering).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import yaml
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DATA = SHARED / "data"
+ASF_RESOURCES = DATA / "asf_search/tests/yml_tests/Resources"
+ORBIT_CASSETTE = (
+    DATA / "sentineleof/eof/tests/cassettes/test_asf_client/test_query_resorb_s1_reader_issue68.yaml"
+)
+CDSE_CASSETTE = (
+    DATA / "sentineleof/eof/tests/cassettes/test_dataspace_client/test_scihub_query_orbit_by_dt.yaml"
+)
+GLO30_DIR = DATA / "dem-stitcher/tests/data/tiles/glo_30"
+S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+CMR_HOST = "cmr.earthdata.nasa.gov"
+EDL_HOST = "urs.earthdata.nasa.gov"
+ASF_AUTH_HOST = "cumulus.asf.alaska.edu"
+DATAPOOL_HOST = "datapool.asf.alaska.edu"
+ORBIT_HOST = "s1-orbits.s3.amazonaws.com"
+CDSE_QUERY_HOST = "catalogue.dataspace.copernicus.eu"
+GLO30_HOST = "copernicus-dem-30m.s3.amazonaws.com"
+
+
+class Reply:
+    def __init__(self, status=200, body=b"", headers=None, ranged=False):
+        self.status, self.body, self.headers, self.ranged = status, body, dict(headers or {}), ranged
+
+
+class Loopback:
+    def __init__(self, slow_seconds: float = 0.5):
+        self.routes: list[
+            tuple[str, str, object, object]
+        ] = []  # (host, method, path regex, fn(req) -> Reply)
+        self.faults: list[list] = []  # [host, substring, [kinds]]
+        self.log: list[dict] = []
+        self.slow_seconds = slow_seconds
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _serve(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                outer._handle(self, method, body)
+
+            def do_GET(self):
+                self._serve("GET")
+
+            def do_HEAD(self):
+                self._serve("HEAD")
+
+            def do_POST(self):
+                self._serve("POST")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    # ---------------------------------------------------------------------------------------------- plumbing
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def route(self, host: str, method: str, path_regex: str, fn):
+        self.routes.append((host, method, re.compile(path_regex), fn))
+
+    def add_file(self, host: str, path: str, data, headers=None, auth=None):
+        """Serve bytes (or a file's bytes) at host+path with Range support; `auth` = required bearer token."""
+        blob = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
+
+        def fn(req):
+            if auth and req["headers"].get("Authorization") != f"Bearer {auth}":
+                return Reply(401, b'{"error": "login required"}', {"Content-Type": "application/json"})
+            return Reply(
+                200, blob, {"Content-Type": "application/octet-stream", **(headers or {})}, ranged=True
+            )
+
+        self.route(host, "GET", re.escape(path) + "$", fn)
+        self.route(host, "HEAD", re.escape(path) + "$", fn)
+        return hashlib.md5(blob).hexdigest(), len(blob)
+
+    def fault(self, host: str, substring: str, kinds: list[str]):
+        with self._lock:
+            self.faults.append([host, substring, list(kinds)])
+
+    def count(self, host: str | None = None, contains: str = "", method: str | None = None) -> int:
+        return sum(
+            1
+            for r in self.log
+            if (host is None or r["host"] == host)
+            and contains in r["path"] + ("?" + r["query"] if r["query"] else "")
+            and (method is None or r["method"] == method)
+        )
+
+    def paths(self, host: str | None = None) -> Counter:
+        return Counter(r["path"] for r in self.log if host is None or r["host"] == host)
+
+    def _take_fault(self, host: str, target: str):
+        with self._lock:
+            for f in self.faults:
+                if f[0] == host and f[1] in target and f[2]:
+                    return f[2].pop(0)
+        return None
+
+    def _handle(self, h: BaseHTTPRequestHandler, method: str, body: bytes):
+        parts = urlsplit(h.path)
+        host = h.headers.get("X-Original-Host") or h.headers.get("Host", "").split(":")[0]
+        req = {
+            "method": method,
+            "host": host,
+            "path": parts.path,
+            "query": parts.query,
+            "params": parse_qs(parts.query, keep_blank_values=True),
+            "form": parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if body else {},
+            "headers": dict(h.headers.items()),
+            "body": body,
+        }
+        with self._lock:
+            self.log.append({k: req[k] for k in ("method", "host", "path", "query")})
+        kind = self._take_fault(host, parts.path + ("?" + parts.query if parts.query else ""))
+        if kind == "reset":
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
+            h.close_connection = True
+            return
+        if kind == "slow":
+            time.sleep(self.slow_seconds)
+        if kind in ("500", "502", "503", "429"):
+            return self._send(
+                h,
+                method,
+                Reply(int(kind), b'{"errors": ["injected fault"]}', {"Content-Type": "application/json"}),
+            )
+        reply = None
+        for rhost, rmethod, rx, fn in self.routes:
+            if rhost == host and rmethod == method and rx.match(parts.path):
+                reply = fn(req)
+                break
+        if reply is None:
+            reply = Reply(404, b'{"errors": ["not found on loopback"]}', {"Content-Type": "application/json"})
+        self._send(h, method, reply, req["headers"].get("Range"), kind)
+
+    def _send(self, h, method, reply: Reply, range_header=None, kind=None):
+        body, status, headers = reply.body, reply.status, dict(reply.headers)
+        if reply.ranged and status == 200:
+            headers["Accept-Ranges"] = "bytes"
+            m = re.fullmatch(r"bytes=(\d+)-(\d*)", range_header or "")
+            if m:
+                start = int(m.group(1))
+                end = int(m.group(2)) if m.group(2) else len(body) - 1
+                if start >= len(body):
+                    status, body = 416, b""
+                    headers["Content-Range"] = f"bytes */{len(reply.body)}"
+                else:
+                    end = min(end, len(body) - 1)
+                    headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                    status, body = 206, body[start : end + 1]
+        if kind == "corrupt" and body:
+            body = bytes(b ^ 0x5A for b in body[:64]) + body[64:]
+        full_length = len(body)
+        if kind == "truncate":
+            body = body[: max(1, len(body) // 2)]
+            h.close_connection = True
+        try:
+            h.send_response(status)
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(full_length))
+            if kind == "truncate":
+                h.send_header("Connection", "close")
+            h.end_headers()
+            if method != "HEAD":
+                h.wfile.write(body)
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+# ------------------------------------------------------------------------------------------------- replays
+def load_umm_records() -> list[dict]:
+    """Every recorded CMR UMM-G record ({meta, umm}) of the asf_search test resources."""
+    out = []
+    for path in sorted(ASF_RESOURCES.glob("*.yml")):
+        data = yaml.safe_load(path.read_text())
+        for rec in data if isinstance(data, list) else [data]:
+            if isinstance(rec, dict) and "umm" in rec and "meta" in rec:
+                out.append({"meta": rec["meta"], "umm": rec["umm"]})
+    return out
+
+
+def _names(rec: dict) -> set[str]:
+    umm = rec["umm"]
+    names = {umm.get("GranuleUR", "")}
+    names.add(umm.get("GranuleUR", "").rsplit("-", 1)[0])
+    for ident in umm.get("DataGranule", {}).get("Identifiers", []):
+        names.add(ident.get("Identifier", ""))
+    return names
+
+
+def umm_set_size_md5(rec: dict, size: int, md5: str) -> dict:
+    """A copy of a recorded record whose BYTES/MD5SUM (and archive size) describe a stand-in payload."""
+    rec = json.loads(json.dumps(rec))
+    for attr in rec["umm"].get("AdditionalAttributes", []):
+        if attr["Name"] == "BYTES":
+            attr["Values"] = [str(size)]
+        if attr["Name"] == "MD5SUM":
+            attr["Values"] = [md5]
+    for info in rec["umm"].get("DataGranule", {}).get("ArchiveAndDistributionInformation", []):
+        info["Size"] = size / 1048576.0
+        info["SizeInBytes"] = size
+        if "Checksum" in info:
+            info["Checksum"]["Value"] = md5
+    return rec
+
+
+def install_cmr(lb: Loopback, records: list[dict] | None = None):
+    """CMR granule search replaying recorded records; returns the (mutable) record list it serves from."""
+    pool = records if records is not None else load_umm_records()
+
+    def search(req):
+        wanted = set(req["form"].get("readable_granule_name[]", []))
+        items = [r for r in pool if _names(r) & wanted]
+        body = json.dumps({"hits": len(items), "took": 3, "items": items}).encode()
+        return Reply(
+            200,
+            body,
+            {"Content-Type": "application/vnd.nasa.cmr.umm_results+json", "CMR-Hits": str(len(items))},
+        )
+
+    lb.route(CMR_HOST, "POST", r"/search/granules\.umm_json$", search)
+    return pool
+
+
+def install_earthdata(lb: Loopback, username: str, password: str, token: str = "loopback-edl-token"):
+    """Earthdata login as asf_search's ASFSession.auth_with_creds uses it (emulated: no recording exists)."""
+    expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+    def find_token(req):
+        if req["headers"].get("Authorization") != expected:
+            return Reply(401, b'{"error": "invalid_credentials"}', {"Content-Type": "application/json"})
+        return Reply(
+            200,
+            json.dumps({"access_token": token, "token_type": "Bearer"}).encode(),
+            {"Content-Type": "application/json"},
+        )
+
+    def authorize(req):
+        return Reply(302, b"", {"Location": f"https://{ASF_AUTH_HOST}/login?code=loopback"})
+
+    def login(req):
+        return Reply(200, b"ok", {"Set-Cookie": "asf-urs=loopback-cookie; Path=/"})
+
+    lb.route(EDL_HOST, "POST", r"/api/users/find_or_create_token$", find_token)
+    lb.route(EDL_HOST, "GET", r"/oauth/authorize$", authorize)
+    lb.route(ASF_AUTH_HOST, "GET", r"/login$", login)
+    return token
+
+
+def _cassette(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text())["interactions"]
+
+
+def install_orbit_bucket(lb: Loopback, extra_files: list[Path] = ()):
+    """The ASF s1-orbits bucket: recorded AUX_RESORB listing pages + the given real EOF files (listed on an extra
+    page chained after the recorded ones, or on the AUX_POEORB listing for POEORBs)."""
+    pages = {}
+    for it in _cassette(ORBIT_CASSETTE):
+        q = parse_qs(urlsplit(it["request"]["uri"]).query)
+        pages[(q["prefix"][0], q.get("marker", [""])[0])] = it["response"]["body"]["string"]
+    extra = {"AUX_RESORB": [], "AUX_POEORB": []}
+    for f in extra_files:
+        kind = "AUX_POEORB" if "_POEORB_" in f.name else "AUX_RESORB"
+        key = f"{kind}/{f.name}"
+        extra[kind].append(key)
+        lb.add_file(ORBIT_HOST, "/" + key, f)
+
+    def listing_xml(prefix, keys, truncated, marker=""):
+        contents = "".join(f"<Contents><Key>{k}</Key><Size>0</Size></Contents>" for k in keys)
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}"><Name>s1-orbits</Name>'
+            f"<Prefix>{prefix}</Prefix><Marker>{marker}</Marker><MaxKeys>1000</MaxKeys>"
+            f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>{contents}</ListBucketResult>"
+        )
+
+    last_recorded_key = {}
+    for (prefix, _marker), text in pages.items():
+        keys = re.findall(r"<Key>(.*?)</Key>", text)
+        if "<IsTruncated>false</IsTruncated>" in text and keys:
+            last_recorded_key[prefix] = keys[-1]
+
+    def listing(req):
+        prefix = req["params"].get("prefix", [""])[0]
+        marker = req["params"].get("marker", [""])[0]
+        text = pages.get((prefix, marker))
+        if text is not None:
+            if (
+                extra.get(prefix)
+                and prefix in last_recorded_key
+                and "<IsTruncated>false</IsTruncated>" in text
+            ):
+                text = text.replace("<IsTruncated>false</IsTruncated>", "<IsTruncated>true</IsTruncated>", 1)
+            return Reply(200, text.encode(), {"Content-Type": "application/xml"})
+        if prefix in extra and (
+            marker == last_recorded_key.get(prefix) or (not marker and prefix not in last_recorded_key)
+        ):
+            return Reply(
+                200,
+                listing_xml(prefix, extra[prefix], False, marker).encode(),
+                {"Content-Type": "application/xml"},
+            )
+        return Reply(
+            200, listing_xml(prefix, [], False, marker).encode(), {"Content-Type": "application/xml"}
+        )
+
+    lb.route(ORBIT_HOST, "GET", r"/$", listing)
+
+
+def install_cdse(lb: Loopback):
+    """CDSE OData orbit query: the recorded answer for its exact $filter, an empty result for any other."""
+    recorded = {}
+    for it in _cassette(CDSE_CASSETTE):
+        q = parse_qs(urlsplit(it["request"]["uri"]).query)
+        recorded[q["$filter"][0]] = it["response"]["body"]["string"]
+
+    def query(req):
+        flt = req["params"].get("$filter", [""])[0]
+        text = recorded.get(flt, '{"@odata.context":"$metadata#Products","value":[]}')
+        return Reply(200, text.encode(), {"Content-Type": "application/json"})
+
+    lb.route(CDSE_QUERY_HOST, "GET", r"/odata/v1/Products$", query)
+    return recorded
+
+
+def install_glo30(lb: Loopback):
+    """The staged real GLO-30 COG tiles at their S3 paths."""
+    served = []
+    for tif in sorted(GLO30_DIR.glob("*.tif")):
+        stem = tif.stem
+        lb.add_file(GLO30_HOST, f"/{stem}/{tif.name}", tif)
+        served.append(stem)
+    return served
+
+
+def datapool_path(scene: str) -> str:
+    return f"/SLC/S{scene[2]}/{quote(scene)}.zip"
