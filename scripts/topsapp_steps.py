@@ -156,6 +156,12 @@ STEPS: tuple[Step, ...] = (
         checks=lambda s: (
             per_swath(["coarse_offsets/overlaps/IW{n}/azimuth_top_*.off"], s) if esd_on(s) else []
         ),
+        heavy=(
+            Heavy(
+                ("coarse_offsets/overlaps/IW*/*",),
+                (("coarseresamp", esd_on), ("overlapifg", esd_on), ("prepesd", esd_on)),
+            ),
+        ),
     ),
     Step(
         "coarseresamp",
@@ -165,6 +171,7 @@ STEPS: tuple[Step, ...] = (
             if esd_on(s)
             else []
         ),
+        heavy=(Heavy(("coarse_coreg/overlaps/IW*/*",), (("overlapifg", esd_on), ("rangecoreg", esd_on))),),
     ),
     Step(
         "overlapifg",
@@ -180,16 +187,7 @@ STEPS: tuple[Step, ...] = (
             if esd_on(s)
             else []
         ),
-        heavy=(
-            Heavy(
-                (
-                    "coarse_offsets/overlaps/IW*/*",
-                    "coarse_coreg/overlaps/IW*/*",
-                    "coarse_interferogram/overlaps/IW*/*",
-                ),
-                (("prepesd", esd_on), ("rangecoreg", esd_on)),
-            ),
-        ),
+        heavy=(Heavy(("coarse_interferogram/overlaps/IW*/*",), (("prepesd", esd_on),)),),
     ),
     Step(
         "prepesd",

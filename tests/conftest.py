@@ -1,0 +1,32 @@
+"""Shared fixtures: the ../shared oracle (skips cleanly when absent) and repository paths."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GUNW_SHARED_DIR", REPO.parent / "shared"))
+RECORDED = SHARED / "isce2-recorded"
+DOUBLE_BIN = REPO / "tests" / "isce2_double" / "bin"
+
+for p in (REPO / "scripts", REPO / "tests"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} (shared test data) is not available")
+    return SHARED
+
+
+@pytest.fixture
+def recorded_dir() -> Path:
+    if not RECORDED.is_dir():
+        pytest.skip(f"{RECORDED} (recorded ISCE2 runs) is not available")
+    return RECORDED

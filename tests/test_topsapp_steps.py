@@ -1,0 +1,127 @@
+"""The step table against the real ISCE2 2.6.5 recording (../shared/isce2-recorded)."""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import xml.etree.ElementTree as ET
+
+import pytest
+import topsapp_steps as ts
+import topsapp_xml as tx
+
+VARIANTS = ("standard", "esd", "dense")
+
+
+def _recorded_settings(variant_dir) -> dict:
+    """Settings as the recorded run had them: the recorded topsApp.xml values over our standard settings."""
+    cfg = tx.load_config()
+    cfg["topsapp"]["swaths"] = [1]
+    settings = tx.topsapp_properties(cfg)
+    root = ET.parse(variant_dir / "topsApp.xml").getroot()
+    canon = {k.replace(" ", "").lower(): k for k in list(tx.KNOWN_PROPERTIES) + ["polarization"]}
+    for prop in root.find("component").findall("property"):
+        name = canon[prop.get("name").replace(" ", "").lower()]
+        text = prop.text.strip()
+        try:
+            value = eval(text, {}, {})  # ISCE's own parsing rule (literal values only here)
+        except Exception:
+            value = text
+        settings[name] = value
+    return settings
+
+
+def _created(variant_dir) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    with open(variant_dir / "manifest.tsv") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["change"] in ("created", "modified"):
+                out.setdefault(row["step"], set()).add(row["path"])
+    return out
+
+
+def test_table_has_the_24_steps_in_order():
+    assert len(ts.STEPS) == 24
+    assert ts.STEP_NAMES[0] == "startup" and ts.STEP_NAMES[-1] == "geocodeoffsets"
+    assert ts.previous("preprocess") == "startup" and ts.previous("startup") is None
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_declared_outputs_are_written_by_their_step(recorded_dir, variant):
+    vdir = recorded_dir / variant
+    settings = _recorded_settings(vdir)
+    created = _created(vdir)
+    for step in ts.STEPS:
+        files = set(ts.pickle_files(step.name) + step.declared(settings))
+        missing = files - created.get(step.name, set())
+        assert not missing, (
+            f"{variant}/{step.name} declares files the real step did not write: {sorted(missing)}"
+        )
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_checks_match_real_files_and_inactive_steps_write_only_pickle(recorded_dir, variant):
+    vdir = recorded_dir / variant
+    settings = _recorded_settings(vdir)
+    created = _created(vdir)
+    for step in ts.STEPS:
+        written = created.get(step.name, set()) - set(ts.SHARED_FILES) - set(ts.pickle_files(step.name))
+        written = {f for f in written if f not in ("topsinsar.log",)}
+        if step.active(settings):
+            for pattern in step.checks(settings):
+                assert fnmatch.filter(written, pattern), f"{variant}/{step.name}: {pattern} matches nothing"
+        else:
+            assert not written, f"{variant}/{step.name} is marked inactive but wrote {sorted(written)[:5]}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_shared_files_are_never_declared(recorded_dir, variant):
+    settings = _recorded_settings(recorded_dir / variant)
+    for step in ts.STEPS:
+        assert not set(step.declared(settings)) & set(ts.SHARED_FILES), step.name
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_heavy_groups_match_what_their_producer_writes(recorded_dir, variant):
+    vdir = recorded_dir / variant
+    settings = _recorded_settings(vdir)
+    created = _created(vdir)
+    for producer, last, group in ts.heavy_handoffs(settings):
+        assert ts.STEP_NAMES.index(last) >= ts.STEP_NAMES.index(producer)
+        for pattern in group.patterns:
+            assert fnmatch.filter(created.get(producer, set()), pattern), f"{producer}: {pattern}"
+        # kept products are never heavy: packaging reads them after the last step
+        for kept in ("merged/filt_topophase.unw.geo", "fine_coreg/IW1.xml", "fine_interferogram/IW1.xml"):
+            assert not any(fnmatch.fnmatch(kept, p) for p in group.patterns)
+
+
+def test_dense_pre_clean_covers_the_materialised_slcs(recorded_dir):
+    created = _created(recorded_dir / "dense")
+    materialised = {f for f in created["denseoffsets"] if ".slc" in f}
+    assert materialised and materialised <= set(ts.BY_NAME["denseoffsets"].pre_clean)
+
+
+def test_every_rendered_setting_invalidates_some_step():
+    """A config change must never be silently ignored: each property belongs to the step it first affects."""
+    cfg = tx.load_config()
+    cfg["esd_coherence_threshold"] = 0.7
+    claimed = {k for step in ts.STEPS for k in step.invalidated_by}
+    settings = tx.topsapp_properties(cfg)
+    # constant properties we always write the same way are still claimed (a future key could expose them)
+    assert set(settings) <= claimed, sorted(set(settings) - claimed)
+    assert claimed <= tx.KNOWN_PROPERTIES | set(tx.COMPONENT_LEVEL), sorted(claimed - tx.KNOWN_PROPERTIES)
+
+
+def test_filter_power_and_resolution_invalidate_the_documented_first_steps():
+    cfg = tx.load_config()
+    base = tx.topsapp_properties(cfg)
+
+    def changed_steps(**overrides):
+        new = tx.topsapp_properties({**cfg, **overrides})
+        return [s.name for s in ts.STEPS if ts.step_params(s.name, base) != ts.step_params(s.name, new)]
+
+    assert changed_steps(goldstein_filter_power=0.3) == ["filter"]
+    assert changed_steps(output_resolution=30) == ["mergebursts"]
+    assert changed_steps(estimate_ionosphere_delay=False) == ["ion", "geocode"]
+    assert changed_steps(esd_coherence_threshold=0.8) == ["subsetoverlaps", "prepesd", "esd"]
+    assert changed_steps(dense_offsets=True) == ["denseoffsets"]
