@@ -231,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except StepError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.log, "a") as fh:
+            fh.write(f"error: {exc}\n")
         return 1
     return 0
 

@@ -1,0 +1,182 @@
+"""The step runner's guards against ISCE2's silent failures, driven by stand-in topsApp.py programs that
+reproduce each failure behaviour (exit 0 without outputs, PICKLE messages, ...)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+import textwrap
+
+import pytest
+import run_topsapp_step as rts
+import topsapp_xml as tx
+
+
+def _fake_topsapp(bin_dir, body: str):
+    """A topsApp.py whose behaviour is `body` (python, with `step` = the --dostep value, cwd = workdir)."""
+    bin_dir.mkdir(exist_ok=True)
+    exe = bin_dir / "topsApp.py"
+    exe.write_text(
+        "#!/usr/bin/env python3\nimport os, sys\nfrom pathlib import Path\n"
+        "step = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--dostep=')][0]\n"
+        "def touch(p, text='x'):\n    Path(p).parent.mkdir(parents=True, exist_ok=True)\n    Path(p).write_text(text)\n"
+        + textwrap.dedent(body)
+    )
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    return exe
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    wd = tmp_path / "topsapp"
+    wd.mkdir()
+    (wd / "topsApp.xml").write_text("<topsApp/>")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return wd
+
+
+def _settings():
+    cfg = tx.load_config()
+    cfg["topsapp"]["swaths"] = [1]
+    return tx.topsapp_properties(cfg)
+
+
+def _run(workdir, step, keep=True, **kw):
+    todo = rts.plan(step, _settings(), keep)
+    rts.run_step(
+        workdir,
+        step,
+        workdir.parent / "logs" / f"{step}.log",
+        expect=todo["expect"],
+        checks=todo["checks"],
+        pre_clean=todo["pre_clean"],
+        clean_after=todo["clean_after"],
+        heavy_marker=rts.heavy_marker_path(workdir, step) if todo["writes_marker"] else None,
+        heavy_patterns=todo["heavy_patterns"],
+        **kw,
+    )
+
+
+GOOD = """
+touch(f'PICKLE/{step}'); touch(f'PICKLE/{step}.xml')
+if step == 'preprocess':
+    for role in ('reference', 'secondary'):
+        touch(f'{role}/IW1.xml'); touch(f'{role}/IW1/burst_01.slc.xml')
+if step == 'filter':
+    for f in ('merged/filt_topophase.flat', 'merged/phsig.cor'):
+        for ext in ('', '.xml', '.vrt'): touch(f + ext)
+if step == 'fineoffsets':
+    touch('fine_offsets/IW1/azimuth_01.off'); touch('fine_offsets/IW1/range_01.off')
+if step == 'burstifg':
+    touch('fine_interferogram/IW1.xml'); touch('fine_interferogram/IW1/burst_01.int'); touch('fine_interferogram/IW1/burst_01.cor')
+"""
+
+
+def test_a_good_step_passes_and_its_log_is_kept(workdir):
+    _fake_topsapp(workdir.parent / "bin", GOOD + "print('all fine')\n")
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/startup", "PICKLE/startup.xml"):
+        (workdir / f).write_text("x")
+    _run(workdir, "preprocess")
+    log = (workdir.parent / "logs" / "preprocess.log").read_text()
+    assert "all fine" in log and "--dostep=preprocess" in log
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("Cannot open PICKLE/startup", "PICKLE could not be loaded"),
+        ("Could not extract swath 1 from ['x.zip']", "could not read a SAFE"),
+        ("preprocess is not one of the named steps", "did not recognise the step"),
+    ],
+)
+def test_exit_zero_with_an_isce_failure_message_fails(workdir, message, expected):
+    _fake_topsapp(workdir.parent / "bin", GOOD + f"print({message!r})\n")
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/startup", "PICKLE/startup.xml"):
+        (workdir / f).write_text("x")
+    with pytest.raises(rts.StepError, match=expected):
+        _run(workdir, "preprocess")
+
+
+def test_exit_zero_without_outputs_fails_and_names_the_missing_files(workdir):
+    _fake_topsapp(workdir.parent / "bin", "touch(f'PICKLE/{step}'); touch(f'PICKLE/{step}.xml')\n")
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/startup", "PICKLE/startup.xml"):
+        (workdir / f).write_text("x")
+    with pytest.raises(rts.StepError, match="reference/IW1.xml"):
+        _run(workdir, "preprocess")
+
+
+def test_nonzero_exit_fails_with_the_log_tail(workdir):
+    _fake_topsapp(workdir.parent / "bin", "print('Coherence threshold too strict'); sys.exit(1)\n")
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/rangecoreg", "PICKLE/rangecoreg.xml"):
+        (workdir / f).write_text("x")
+    with pytest.raises(rts.StepError, match="Coherence threshold too strict"):
+        _run(workdir, "fineoffsets")
+
+
+def test_missing_previous_pickle_is_refused_before_running(workdir):
+    _fake_topsapp(workdir.parent / "bin", "touch('ran')\n")
+    with pytest.raises(rts.StepError, match="needs the state of step startup"):
+        _run(workdir, "preprocess")
+    assert not (workdir / "ran").exists()
+
+
+def test_stray_config_file_is_refused(workdir):
+    _fake_topsapp(workdir.parent / "bin", GOOD)
+    (workdir / "topsinsar.xml").write_text("<x/>")
+    with pytest.raises(rts.StepError, match="stray ISCE config"):
+        _run(workdir, "startup")
+
+
+def test_second_process_in_the_same_directory_is_refused(workdir):
+    _fake_topsapp(workdir.parent / "bin", GOOD)
+    with open(workdir / ".topsapp.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(rts.StepError, match="another topsApp process"):
+            _run(workdir, "startup")
+    _run(workdir, "startup")  # lock released: runs
+
+
+def test_materialised_full_slcs_are_removed_before_denseoffsets(workdir):
+    _fake_topsapp(
+        workdir.parent / "bin", GOOD + "touch('seen', str(Path('merged/reference.slc.full').exists()))\n"
+    )
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/geocode", "PICKLE/geocode.xml"):
+        (workdir / f).write_text("x")
+    (workdir / "merged").mkdir()
+    (workdir / "merged/reference.slc.full").write_text("stale")
+    _run(workdir, "denseoffsets")
+    assert (workdir / "seen").read_text() == "False"
+
+
+def test_heavy_intermediates_are_deleted_by_their_last_consumer_only_when_not_kept(workdir):
+    _fake_topsapp(workdir.parent / "bin", GOOD)
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/rangecoreg", "PICKLE/rangecoreg.xml", "PICKLE/ion", "PICKLE/ion.xml"):
+        (workdir / f).write_text("x")
+    _run(workdir, "fineoffsets", keep=False)
+    marker = json.dumps((workdir / "heavy/fineoffsets.txt").read_text())
+    assert "fine_offsets/IW1/range_01.off" in marker
+    _run(workdir, "burstifg", keep=True)
+    assert (workdir / "fine_offsets/IW1/range_01.off").exists()
+    _run(workdir, "burstifg", keep=False)
+    assert not (workdir / "fine_offsets/IW1/range_01.off").exists()
+    assert (workdir / "fine_interferogram/IW1.xml").exists()
+
+
+def test_missing_topsapp_says_how_to_get_isce2(workdir, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(rts.StepError, match="--sdm conda"):
+        _run(workdir, "startup")
+
+
+def test_cli_help():
+    with pytest.raises(SystemExit) as exc:
+        rts.main(["--help"])
+    assert exc.value.code == 0
