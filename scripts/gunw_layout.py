@@ -62,6 +62,7 @@ GRID_PARAMS = (
     "goldstein_filter_power",
     "dense_offsets",
     "esd_coherence_threshold",
+    "wrapped_phase_layer",
 )
 
 
