@@ -17,10 +17,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import http_fetch
 import requests
 from shapely.geometry import Polygon, shape
-
-import http_fetch
 
 NS = {
     "safe": "http://www.esa.int/safe/sentinel-1.0",

@@ -305,58 +305,41 @@ def _cassette(path: Path) -> list[dict]:
 
 
 def install_orbit_bucket(lb: Loopback, extra_files: list[Path] = ()):
-    """The ASF s1-orbits bucket: recorded AUX_RESORB listing pages + the given real EOF files (listed on an extra
-    page chained after the recorded ones, or on the AUX_POEORB listing for POEORBs)."""
-    pages = {}
+    """The ASF s1-orbits bucket. The recorded ListBucket pages (sentineleof cassette) are answered verbatim for
+    their exact queries; any other prefix/marker query is answered S3-style over the same recorded keys plus the
+    given real EOF files, which are also served for download under their keys."""
+    pages, keys = {}, set()
     for it in _cassette(ORBIT_CASSETTE):
         q = parse_qs(urlsplit(it["request"]["uri"]).query)
-        pages[(q["prefix"][0], q.get("marker", [""])[0])] = it["response"]["body"]["string"]
-    extra = {"AUX_RESORB": [], "AUX_POEORB": []}
+        text = it["response"]["body"]["string"]
+        pages[(q["prefix"][0], q.get("marker", [""])[0])] = text
+        keys.update(re.findall(r"<Key>(.*?)</Key>", text))
+    extra = []
     for f in extra_files:
-        kind = "AUX_POEORB" if "_POEORB_" in f.name else "AUX_RESORB"
-        key = f"{kind}/{f.name}"
-        extra[kind].append(key)
+        name = re.search(r"<File_Name>(.*?)</File_Name>", Path(f).read_text()).group(1) + ".EOF"
+        key = f"{'AUX_POEORB' if '_POEORB_' in name else 'AUX_RESORB'}/{name}"
+        extra.append(key)
         lb.add_file(ORBIT_HOST, "/" + key, f)
-
-    def listing_xml(prefix, keys, truncated, marker=""):
-        contents = "".join(f"<Contents><Key>{k}</Key><Size>0</Size></Contents>" for k in keys)
-        return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}"><Name>s1-orbits</Name>'
-            f"<Prefix>{prefix}</Prefix><Marker>{marker}</Marker><MaxKeys>1000</MaxKeys>"
-            f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>{contents}</ListBucketResult>"
-        )
-
-    last_recorded_key = {}
-    for (prefix, _marker), text in pages.items():
-        keys = re.findall(r"<Key>(.*?)</Key>", text)
-        if "<IsTruncated>false</IsTruncated>" in text and keys:
-            last_recorded_key[prefix] = keys[-1]
+    keys.update(extra)
+    ordered = sorted(keys)
 
     def listing(req):
         prefix = req["params"].get("prefix", [""])[0]
         marker = req["params"].get("marker", [""])[0]
-        text = pages.get((prefix, marker))
-        if text is not None:
-            if (
-                extra.get(prefix)
-                and prefix in last_recorded_key
-                and "<IsTruncated>false</IsTruncated>" in text
-            ):
-                text = text.replace("<IsTruncated>false</IsTruncated>", "<IsTruncated>true</IsTruncated>", 1)
-            return Reply(200, text.encode(), {"Content-Type": "application/xml"})
-        if prefix in extra and (
-            marker == last_recorded_key.get(prefix) or (not marker and prefix not in last_recorded_key)
-        ):
-            return Reply(
-                200,
-                listing_xml(prefix, extra[prefix], False, marker).encode(),
-                {"Content-Type": "application/xml"},
-            )
-        return Reply(
-            200, listing_xml(prefix, [], False, marker).encode(), {"Content-Type": "application/xml"}
+        if (prefix, marker) in pages and not any(k.startswith(prefix) for k in extra):
+            return Reply(200, pages[(prefix, marker)].encode(), {"Content-Type": "application/xml"})
+        sel = [k for k in ordered if k.startswith(prefix) and k > marker]
+        page, truncated = sel[:1000], len(sel) > 1000
+        contents = "".join(f"<Contents><Key>{k}</Key></Contents>" for k in page)
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}"><Name>s1-orbits</Name>'
+            f"<Prefix>{prefix}</Prefix><Marker>{marker}</Marker><MaxKeys>1000</MaxKeys>"
+            f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>{contents}</ListBucketResult>"
         )
+        return Reply(200, body.encode(), {"Content-Type": "application/xml"})
 
     lb.route(ORBIT_HOST, "GET", r"/$", listing)
+    return ordered
 
 
 def install_cdse(lb: Loopback):
