@@ -43,6 +43,7 @@ KEEP = config["keep_intermediates"]
 # Config-derived topsApp properties, shared by every pair (the step rules' invalidation keys).
 SETTINGS = topsapp_xml.topsapp_properties(config)
 
+
 wildcard_constraints:
     pair="[^/]+",
     scene="S1[A-D]_[A-Z0-9_]{63}",
@@ -69,7 +70,11 @@ def slc_path(scene):
     """A local SAFE directory or zip when `local_inputs.slc_dir` is set, else the shared download."""
     if LOCAL["slc_dir"]:
         safe_dir = os.path.join(LOCAL["slc_dir"], scene + ".SAFE")
-        return safe_dir if os.path.isdir(safe_dir) else os.path.join(LOCAL["slc_dir"], scene + ".zip")
+        return (
+            safe_dir
+            if os.path.isdir(safe_dir)
+            else os.path.join(LOCAL["slc_dir"], scene + ".zip")
+        )
     return f"{CACHE}/slc/{scene}.zip"
 
 
@@ -87,13 +92,19 @@ def orbit_sources(wildcards):
 
 def dem_key(pair):
     """DEMs are shared by all pairs of a frame; a pair without frame has its own extent."""
-    return f"frame{pair['frame_id']}" if pair["frame_id"] >= 0 else f"pair_{pair['name']}"
+    return (
+        f"frame{pair['frame_id']}" if pair["frame_id"] >= 0 else f"pair_{pair['name']}"
+    )
 
 
 def dem_path(pair, kind):
     """ISCE DEM binary (its .xml and .vrt sit beside it) for kind "topo" (1 arcsec) or "geocode" (output posting)."""
     if LOCAL["dem"]:
-        return (LOCAL["geocode_dem"] or LOCAL["dem"]) if kind == "geocode" else LOCAL["dem"]
+        return (
+            (LOCAL["geocode_dem"] or LOCAL["dem"])
+            if kind == "geocode"
+            else LOCAL["dem"]
+        )
     res = config["output_resolution"]
     if kind == "geocode" and res != 30:
         return f"{CACHE}/dem/{dem_key(pair)}/geocode_{res}m.dem.wgs84"
@@ -146,5 +157,7 @@ def rule_resources(rule_name):
 
 
 def rule_threads(rule_name):
-    res = job_resources.resources_for(rule_name, 27, config["output_resolution"], config["resources"])
+    res = job_resources.resources_for(
+        rule_name, 27, config["output_resolution"], config["resources"]
+    )
     return res["threads"]

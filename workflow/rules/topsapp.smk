@@ -13,12 +13,12 @@ rule stage_inputs:
         orbits=directory(f"{PAIR}/inputs/orbits"),
         dem=multiext(f"{PAIR}/inputs/dem.wgs84", "", ".xml", ".vrt"),
         geocode_dem=multiext(f"{PAIR}/inputs/geocode_dem.wgs84", "", ".xml", ".vrt"),
-    params:
-        scenes=pair_scenes,
     log:
         f"{PAIR}/logs/stage_inputs.log",
     conda:
         "../../envs/product.yaml"
+    params:
+        scenes=pair_scenes,
     shell:
         "python {SCRIPTS}/stage_inputs.py --pair-dir {RESULTS}/{wildcards.pair} --scenes {params.scenes}"
         " --orbit-sources {input.orbits} --dem {input.dem[0]} --geocode-dem {input.geocode_dem[0]}"
@@ -27,7 +27,8 @@ rule stage_inputs:
 
 rule render_topsapp_xml:
     """topsApp.xml + the settings it was rendered from. Step rules take both as ancient() inputs and carry
-    their own invalidating properties as params, so a changed setting re-runs only the steps it affects."""
+    their own invalidating properties as params, so a changed setting re-runs only the steps it affects.
+    """
     input:
         pair_json=f"{PAIR}/pair.json",
         orbits=f"{PAIR}/inputs/orbits",
@@ -36,15 +37,21 @@ rule render_topsapp_xml:
     output:
         xml=f"{TOPSAPP}/topsApp.xml",
         settings=f"{TOPSAPP}/topsapp_settings.json",
-    params:
-        properties=json.dumps(SETTINGS),
-        reference_safes=lambda w: [os.path.abspath(slc_path(s)) for s in pair_of(w)["reference_scenes"]],
-        secondary_safes=lambda w: [os.path.abspath(slc_path(s)) for s in pair_of(w)["secondary_scenes"]],
-        aux_cal=lambda w: os.path.abspath(LOCAL["aux_cal_dir"]) if LOCAL["aux_cal_dir"] else "",
     log:
         f"{PAIR}/logs/render_topsapp_xml.log",
     conda:
         "../../envs/product.yaml"
+    params:
+        properties=json.dumps(SETTINGS),
+        reference_safes=lambda w: [
+            os.path.abspath(slc_path(s)) for s in pair_of(w)["reference_scenes"]
+        ],
+        secondary_safes=lambda w: [
+            os.path.abspath(slc_path(s)) for s in pair_of(w)["secondary_scenes"]
+        ],
+        aux_cal=lambda w: (
+            os.path.abspath(LOCAL["aux_cal_dir"]) if LOCAL["aux_cal_dir"] else ""
+        ),
     shell:
         "(python {SCRIPTS}/topsapp_xml.py --properties {params.properties:q} --pair-json {input.pair_json}"
         " --reference-safe {params.reference_safes:q} --secondary-safe {params.secondary_safes:q}"
@@ -66,12 +73,15 @@ def topsapp_step_inputs(step):
     def inputs(wildcards):
         d = {
             "xml": ancient(f"{RESULTS}/{wildcards.pair}/topsapp/topsApp.xml"),
-            "settings": ancient(f"{RESULTS}/{wildcards.pair}/topsapp/topsapp_settings.json"),
+            "settings": ancient(
+                f"{RESULTS}/{wildcards.pair}/topsapp/topsapp_settings.json"
+            ),
         }
         prev = topsapp_steps.previous(step)
         if prev:
             d["prev"] = [
-                f"{RESULTS}/{wildcards.pair}/topsapp/{p}" for p in topsapp_steps.pickle_files(prev)
+                f"{RESULTS}/{wildcards.pair}/topsapp/{p}"
+                for p in topsapp_steps.pickle_files(prev)
             ]
         pdir = f"{RESULTS}/{wildcards.pair}"
         if step == "preprocess":
@@ -96,7 +106,9 @@ def topsapp_step_inputs(step):
 
 
 def topsapp_step_outputs(step):
-    files = topsapp_steps.pickle_files(step) + topsapp_steps.BY_NAME[step].declared(SETTINGS)
+    files = topsapp_steps.pickle_files(step) + topsapp_steps.BY_NAME[step].declared(
+        SETTINGS
+    )
     out = [f"{TOPSAPP}/{f}" for f in files]
     if any(producer == step and last != step for producer, last, _ in HANDOFFS):
         marker = heavy_marker(step)
@@ -113,20 +125,20 @@ for _step in topsapp_steps.STEPS:
             unpack(topsapp_step_inputs(_step.name)),
         output:
             topsapp_step_outputs(_step.name),
-        params:
-            step=_step.name,
-            invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
         log:
             f"{PAIR}/logs/topsapp_{_step.name}.log",
         benchmark:
             f"{PAIR}/benchmarks/topsapp_{_step.name}.tsv"
+        conda:
+            "../../envs/isce2.yaml"
         threads: rule_threads(f"topsapp_{_step.name}")
         resources:
             mem_mb=rule_resources(f"topsapp_{_step.name}")("mem_mb"),
             runtime=rule_resources(f"topsapp_{_step.name}")("runtime"),
             disk_mb=rule_resources(f"topsapp_{_step.name}")("disk_mb"),
-        conda:
-            "../../envs/isce2.yaml"
+        params:
+            step=_step.name,
+            invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
         shell:
             "rm -f {log} && python {SCRIPTS}/run_topsapp_step.py --workdir {RESULTS}/{wildcards.pair}/topsapp"
             " --step {params.step} --settings {input.settings} --keep-intermediates {KEEP}"

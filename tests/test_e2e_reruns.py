@@ -1,0 +1,121 @@
+"""End-to-end: the real Snakemake DAG through the ISCE2 test double, from local (generated) inputs.
+
+1. run the demo pair through topsapp_geocode;
+2. change goldstein_filter_power: `snakemake -n` reasons and the actual re-run show only filter -> geocode (and the
+   render of topsApp.xml) re-run, nothing upstream;
+3. kill a run mid-way; `--rerun-incomplete` finishes it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from e2e import double_env, executed_rules, planned_jobs, run_snakemake, snakemake_cmd
+
+pytestmark = pytest.mark.e2e
+
+DEMO = REPO / "config" / "demo.yaml"
+UPSTREAM = [
+    "topsapp_startup",
+    "topsapp_preprocess",
+    "topsapp_computeBaselines",
+    "topsapp_verifyDEM",
+    "topsapp_topo",
+    "topsapp_fineoffsets",
+    "topsapp_fineresamp",
+    "topsapp_ion",
+    "topsapp_burstifg",
+    "topsapp_mergebursts",
+]
+FROM_FILTER = ["topsapp_filter", "topsapp_unwrap", "topsapp_unwrap2stage", "topsapp_geocode"]
+
+
+def _pickles(pair_dir: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime for p in (pair_dir / "topsapp" / "PICKLE").iterdir()}
+
+
+@pytest.fixture(scope="module")
+def geocoded(tmp_path_factory):
+    work = tmp_path_factory.mktemp("e2e")
+    run_snakemake(work, DEMO, "--until", "topsapp_geocode")
+    (pair_dir,) = [p for p in (work / "demo" / "results").iterdir() if (p / "topsapp").is_dir()]
+    return work, pair_dir
+
+
+def test_first_run_reaches_geocode_with_real_outputs(geocoded):
+    work, pair_dir = geocoded
+    merged = pair_dir / "topsapp" / "merged"
+    for f in ("filt_topophase.unw.geo", "phsig.cor.geo", "topophase.cor.geo", "los.rdr.geo"):
+        assert (merged / f).stat().st_size > 0 and (merged / (f + ".xml")).exists()
+    # default keep_intermediates: false -> burst interferograms were removed after mergebursts
+    assert not list((pair_dir / "topsapp" / "fine_interferogram").glob("IW*/burst_*.int"))
+    assert (pair_dir / "topsapp" / "fine_interferogram" / "IW1.xml").exists()
+    proc = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_filter_power_change_reruns_only_filter_and_later(geocoded):
+    work, pair_dir = geocoded
+    before = _pickles(pair_dir)
+    change = {"goldstein_filter_power": 0.3}
+    plan = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change)
+    jobs = planned_jobs(plan.stdout)
+    assert set(jobs) == {"render_topsapp_xml", *FROM_FILTER}, jobs
+    assert "Params have changed" in jobs["topsapp_filter"] and "filter strength" in jobs["topsapp_filter"]
+    for rule in FROM_FILTER[1:]:
+        assert "Input files updated by another job" in jobs[rule], (rule, jobs[rule])
+    done = run_snakemake(work, DEMO, "--until", "topsapp_geocode", config=change)
+    assert set(executed_rules(done.stdout + done.stderr)) == {"render_topsapp_xml", *FROM_FILTER}
+    after = _pickles(pair_dir)
+    for rule in UPSTREAM:
+        step = rule.removeprefix("topsapp_")
+        assert after[step] == before[step], f"{step} re-ran"
+    for rule in FROM_FILTER:
+        step = rule.removeprefix("topsapp_")
+        assert after[step] > before[step], f"{step} did not re-run"
+    assert (
+        '<property name="filter strength">0.3</property>'
+        in (pair_dir / "topsapp" / "topsApp.xml").read_text()
+    )
+
+
+def test_killed_run_is_finished_by_rerun_incomplete(geocoded):
+    work, pair_dir = geocoded
+    change = {"goldstein_filter_power": 0.6}
+    proc = subprocess.Popen(
+        snakemake_cmd(work, DEMO, "--until", "topsapp_geocode", config=change),
+        env=double_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    unwrap_log = pair_dir / "logs" / "topsapp_unwrap.log"
+    started = unwrap_log.stat().st_mtime if unwrap_log.exists() else 0
+    deadline = time.time() + 300
+    while time.time() < deadline:  # wait until the unwrap job is running, then kill everything
+        if (
+            unwrap_log.exists()
+            and unwrap_log.stat().st_mtime > started
+            and "# exit code" not in unwrap_log.read_text()
+        ):
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("the unwrap job never started")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stuck = run_snakemake(work, DEMO, "--until", "topsapp_geocode", config=change, check=False)
+    assert stuck.returncode != 0 and "incomplete" in (stuck.stdout + stuck.stderr).lower()
+    done = run_snakemake(work, DEMO, "--until", "topsapp_geocode", "--rerun-incomplete", config=change)
+    ran = executed_rules(done.stdout + done.stderr)
+    assert "topsapp_unwrap" in ran and "topsapp_geocode" in ran
+    assert not set(ran) & set(UPSTREAM)
+    final = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change)
+    assert "Nothing to be done" in final.stdout + final.stderr
