@@ -1,0 +1,228 @@
+"""The validator rejects deliberately broken products, each with a specific message (table-driven)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import gunw_layout as L
+import netCDF4
+import numpy as np
+import pytest
+import validate_gunw
+from test_gunw_package import packaged  # noqa: F401 - session fixture: the packaged recorded run
+
+
+def _set_attr(path, attr, value):
+    def f(nc):
+        g = nc if path == "/" else nc[path]
+        g.setncattr(attr, value)
+
+    return f
+
+
+def _del_attr(path, attr):
+    def f(nc):
+        g = nc if path == "/" else nc[path]
+        g.delncattr(attr)
+
+    return f
+
+
+def _write(path, fn):
+    def f(nc):
+        v = nc[path]
+        v.set_auto_mask(False)
+        v[...] = fn(v[...])
+
+    return f
+
+
+def _retype(group, name, dtype):
+    """Replace a variable by one of another dtype (rename the original away)."""
+
+    def f(nc):
+        g = nc[group]
+        old = g[name]
+        g.renameVariable(name, name + "_old")
+        new = g.createVariable(
+            name, dtype, old.dimensions, zlib=True, shuffle=True, chunksizes=old.chunking()
+        )
+        new.setncatts({k: old.getncattr(k) for k in old.ncattrs() if k != "_FillValue"})
+        new[:] = old[:]
+
+    return f
+
+
+def _rename(group, name, new):
+    return lambda nc: nc[group].renameVariable(name, new)
+
+
+def _add_group(path):
+    return lambda nc: nc.createGroup(path)
+
+
+def _two_models(nc):
+    nc.createGroup(f"{L.TROPO}/ERA5")
+    nc.createGroup(f"{L.TROPO}/HRRR")
+
+
+def _cube_node(value, name="incidenceAngle"):
+    def f(a):
+        a = a.copy()
+        a[0, 0, 0] = value
+        return a
+
+    return _write(f"{L.GEOM}/{name}", f)
+
+
+def _bbox(wkt):
+    def f(nc):
+        v = nc["productBoundingBox"]
+        n = len(nc.dimensions["wkt_length"])
+        v[:] = netCDF4.stringtochar(np.array([wkt.ljust(n)[:n]], dtype=f"S{n}"))
+
+    return f
+
+
+def _granules(ids):
+    def f(nc):
+        v = nc[f"{L.SLC_REF}/L1InputGranules"]
+        v[:] = np.array(ids, dtype=object)
+
+    return f
+
+
+NC_CASES = [
+    # (id, mutation of the netCDF, expected message fragment)
+    ("version-1b-with-corrections", _set_attr("/", "version", "1b"), "need 1c"),
+    ("version-bogus", _set_attr("/", "version", "2a"), "not in 1b/1c"),
+    ("ogr-layer-type", _set_attr("/", "ogr_layer_type", "LINESTRING"), "ogr_layer_type"),
+    ("ogr-globals-missing", _del_attr("/", "ogr_layer_name"), "global attribute ogr_layer_name is missing"),
+    (
+        "units-attr-wrong",
+        _set_attr(f"{L.DATA}/unwrappedPhase", "units", "degrees"),
+        "unwrappedPhase attribute units",
+    ),
+    (
+        "grid-mapping-missing",
+        _del_attr(f"{L.DATA}/coherence", "grid_mapping"),
+        "coherence attribute grid_mapping",
+    ),
+    ("conncomp-dtype", _retype(L.DATA, "connectedComponents", "i2"), "connectedComponents dtype int16"),
+    ("layer-missing", _rename(L.DATA, "amplitude", "amp"), f"{L.DATA}/amplitude is missing"),
+    ("cube-failed-node", _cube_node(-9999.0), "-9999 (failed) nodes"),
+    ("cube-zero-node", _cube_node(0.0, "azimuthAngle"), "azimuthAngle holds 0 (fill) nodes"),
+    ("cube-heights", _write(f"{L.GEOM}/heightsMeta", lambda a: a + 1.0), "heightsMeta"),
+    (
+        "latitude-ascending",
+        _write(f"{L.DATA}/latitude", lambda a: a[::-1]),
+        "latitude is not strictly decreasing",
+    ),
+    ("data-spacing", _write(f"{L.DATA}/longitude", lambda a: a[0] + (a - a[0]) * 3), "longitude spacing"),
+    (
+        "conncomp-not-nodata",
+        _write(f"{L.DATA}/connectedComponents", lambda a: np.where(a == -1, 0, a)),
+        "not -1 where amplitude is 0",
+    ),
+    ("phase-zero-valid", _write(f"{L.DATA}/unwrappedPhase", lambda a: a * 0), "exactly 0 on"),
+    ("coherence-range", _write(f"{L.DATA}/coherence", lambda a: a * 2), "coherence outside [0, 1]"),
+    ("tide-zero", _write(f"{L.SET_SEC}/solidEarthTide", lambda a: a * 0), "secondary/solidEarthTide holds"),
+    ("tropo-two-models", _two_models, "at most one per file"),
+    ("bbox-not-wkt", _bbox("POLYGON ((nonsense"), "not parseable WKT"),
+    (
+        "bbox-outside-data",
+        _bbox("POLYGON ((-119 34, -117 34, -117 36, -119 36, -119 34))"),
+        "beyond the data grid",
+    ),
+    (
+        "granule-zip",
+        _granules(["S1A_IW_SLC__1SDV_20200113T140000_20200113T140010_030176_037499_BBBB.zip"]),
+        ".zip",
+    ),
+    ("wavelength-units", _write(f"{L.RMD}/wavelength", lambda a: a * 100), "not a C-band wavelength"),
+    (
+        "iono-off-but-present",
+        _set_attr(L.GRIDS, "estimate_ionosphere_delay", np.int8(0)),
+        "layer 'iono' is off",
+    ),
+    ("set-off-but-present", _set_attr(L.GRIDS, "compute_solid_earth_tide", np.int8(0)), "layer 'set' is off"),
+]
+
+
+@pytest.fixture
+def broken_copy(packaged, tmp_path):  # noqa: F811
+    out, result = packaged
+    dst = tmp_path / "gunw.nc"
+    shutil.copy(out / "gunw.nc", dst)
+    return dst, result["name"], out
+
+
+@pytest.mark.parametrize("case, mutate, expected", NC_CASES, ids=[c[0] for c in NC_CASES])
+def test_validator_rejects_broken_netcdf(broken_copy, case, mutate, expected):
+    path, name, _ = broken_copy
+    with netCDF4.Dataset(path, "a") as nc:
+        mutate(nc)
+    problems = validate_gunw.validate(path, name=name)
+    assert problems, f"{case}: validator accepted a broken product"
+    assert any(expected in p for p in problems), f"{case}: {expected!r} not in {problems}"
+
+
+NAME_CASES = [
+    (
+        "dates-earlier-first",
+        lambda n: n.replace("20200113_20200101", "20200101_20200113"),
+        "not later_earlier",
+    ),
+    ("eleven-tokens", lambda n: n.replace("-PP-", "-"), "dash tokens"),
+    ("hash-wrong", lambda n: re.sub(r"-PP-[0-9a-f]{4}-", "-PP-0000-", n), "name hash"),
+    ("prefix-standard", lambda n: n.replace("S1-GUNW_CUSTOM", "S1-GUNW"), "prefix S1-GUNW but settings"),
+    ("version-v2", lambda n: n.replace("v3_0_1", "v2_0_4"), "below v3_0_0"),
+    ("colon-in-path", lambda n: "a:b/" + n, "contains ':'"),
+    ("upper-case-ext", lambda n: n[:-3] + ".NC", ".nc"),
+]
+
+
+@pytest.mark.parametrize("case, rename, expected", NAME_CASES, ids=[c[0] for c in NAME_CASES])
+def test_validator_rejects_broken_names(broken_copy, case, rename, expected):
+    path, name, _ = broken_copy
+    problems = validate_gunw.validate(path, name=rename(name), use_ogr=False)
+    assert any(expected in p for p in problems), f"{case}: {expected!r} not in {problems}"
+
+
+JSON_CASES = [
+    ("json-local-time", lambda m: m.update(creation_timestamp="2020-01-01T00:00:00Z"), "creation_timestamp"),
+    ("json-platform", lambda m: m["metadata"].update(platform=["Sentinel-2A"]), "platform"),
+    ("json-track", lambda m: m["metadata"].update(track_number=200), "track_number"),
+    ("json-label", lambda m: m.update(label="other"), "label"),
+    ("json-location-type", lambda m: m["location"].update(type="MultiPolygon"), "location/type"),
+]
+
+
+@pytest.mark.parametrize("case, mutate, expected", JSON_CASES, ids=[c[0] for c in JSON_CASES])
+def test_validator_rejects_broken_json(broken_copy, tmp_path, case, mutate, expected):
+    path, name, out = broken_copy
+    meta = json.loads((out / "gunw.json").read_text())
+    mutate(meta)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(meta))
+    problems = validate_gunw.validate(path, name=name, json_path=bad, use_ogr=False)
+    assert any(expected in p for p in problems), f"{case}: {expected!r} not in {problems}"
+
+
+def test_cli_exit_codes(broken_copy, tmp_path):
+    path, name, out = broken_copy
+    ok = tmp_path / "validated.ok"
+    (tmp_path / "name.txt").write_text(name + "\n")
+    assert validate_gunw.main([str(path), "--name", f"@{tmp_path / 'name.txt'}", "--ok", str(ok)]) == 0
+    assert ok.read_text().strip() == name
+    with netCDF4.Dataset(path, "a") as nc:
+        nc.setncattr("version", "1b")
+    assert validate_gunw.main([str(path), "--name", name]) == 1
+
+
+def test_not_netcdf(tmp_path):
+    p = tmp_path / "x.nc"
+    p.write_text("not a netCDF")
+    assert validate_gunw.validate(p, use_ogr=False)[0].startswith("not a readable netCDF-4 file")
