@@ -8,6 +8,8 @@ Writes, under ``outdir``:
 * ``orbits/S1?_OPER_AUX_POEORB_OPOD_<created>_V<start>_<stop>.EOF``: 10-s state vectors over +-``orbit_margin_s``
   around the acquisition, the validity window in the name and in the header;
 * ``dem/dem.wgs84`` (+ ``.xml`` with ``reference`` WGS84, + ``.vrt``): Int16 ellipsoidal heights, 1" posting;
+  its ``file_name`` is ``dem.wgs84`` (valid from the DEM's own directory; stage_inputs rewrites it for topsApp);
+* ``dem/water_mask.tif``: all-land uint8 mask on the DEM grid (keeps the demo offline);
 * ``truth/phase_geo.tif`` + ``truth/truth.json``: the injected phase on the DEM's lat/lon grid and its formula.
 
 Physics (documented again in truth.json):
@@ -1005,6 +1007,21 @@ def generate_pair(
             units="rad", description="injected interferometric phase (reference * conj(secondary))"
         )
 
+    # --- water mask on the same grid: all land (0; 1/255 would be water), so the demo needs no download
+    with rasterio.open(
+        outdir / "dem" / "water_mask.tif",
+        "w",
+        driver="GTiff",
+        width=width,
+        height=length,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=transform,
+        compress="deflate",
+    ) as ds:
+        ds.write(np.zeros((length, width), np.uint8), 1)
+
     # --- perpendicular baseline (zero by construction: same Earth-fixed trajectory); measured, not assumed
     ps_ref, _ = geo.interpolate(t_c)
     o_sec = orbit_for(scenes[1], 30.0)
@@ -1115,6 +1132,7 @@ def generate_pair(
             "slc": [str(p.relative_to(outdir)) for p in zips],
             "orbits": [str(p.relative_to(outdir)) for p in eof_files],
             "dem": "dem/dem.wgs84",
+            "water_mask": "dem/water_mask.tif",
             "truth": ["truth/phase_geo.tif", "truth/truth.json"],
         },
     }

@@ -18,8 +18,9 @@ import synth_s1
 
 rasterio = pytest.importorskip("rasterio")
 
-REF = "S1A_IW_SLC__1SDV_20200101T015202_20200101T015205_030001_036EA1_5E1A"
-SEC = "S1A_IW_SLC__1SDV_20200113T015202_20200113T015205_030176_037499_8C2B"
+# ARIA convention: the reference is the later date
+REF = "S1A_IW_SLC__1SDV_20200113T015202_20200113T015205_030176_037499_8C2B"
+SEC = "S1A_IW_SLC__1SDV_20200101T015202_20200101T015205_030001_036EA1_5E1A"
 SAFE_NS = {"safe": "http://www.esa.int/safe/sentinel-1.0", "gml": "http://www.opengis.net/gml"}
 TIME_FIELDS = re.compile(
     r"<(azimuthTime|time|startTime|stopTime|\w*UtcTime|ascendingNodeTime|anchorTime|\w*[sS]ensingTime)>([^<]+)</"
@@ -42,6 +43,11 @@ def _safe(zpath: Path):
     return zf, names, ann, tif
 
 
+def _eof(out: Path, scene_id: str) -> Path:
+    (match,) = [p for p in (out / "orbits").glob("*.EOF") if f"_V{scene_id[17:25]}T" in p.name]
+    return match
+
+
 def _burst_times(root):
     return [og.parse_time(b.findtext("azimuthTime")) for b in root.findall("swathTiming/burstList/burst")]
 
@@ -52,7 +58,7 @@ def test_scene_centre_matches_zero_doppler_on_the_eof(demo):
     (< 1 m, < 1 ms; measured ~1 us and ~0.1 mm)."""
     out, summary = demo
     sc = summary["scene"]
-    for scene_id, eof in zip((REF, SEC), sorted((out / "orbits").glob("*.EOF")), strict=True):
+    for scene_id, eof in ((REF, _eof(out, REF)), (SEC, _eof(out, SEC))):
         zf, _, ann, _ = _safe(out / "slc" / f"{scene_id}.zip")
         root = ET.fromstring(zf.read(ann[0]))
         dtl = float(root.findtext("imageAnnotation/imageInformation/azimuthTimeInterval"))
@@ -74,7 +80,7 @@ def test_geolocation_grid_is_consistent_with_the_orbit(demo):
     out, _ = demo
     zf, _, ann, _ = _safe(out / "slc" / f"{REF}.zip")
     root = ET.fromstring(zf.read(ann[0]))
-    orbit = og.read_eof(sorted((out / "orbits").glob("*.EOF"))[0])
+    orbit = og.read_eof(_eof(out, REF))
     pts = root.findall("geolocationGrid/geolocationGridPointList/geolocationGridPoint")
     assert len(pts) == int(root.find("geolocationGrid/geolocationGridPointList").get("count")) >= 4 * 11
     lat, lon, h = (np.array([float(p.findtext(k)) for p in pts]) for k in ("latitude", "longitude", "height"))
@@ -92,8 +98,7 @@ def test_geolocation_grid_is_consistent_with_the_orbit(demo):
 
 def test_orbit_is_realistic_and_consistent(demo):
     out, summary = demo
-    eofs = sorted((out / "orbits").glob("*.EOF"))
-    orbit = og.read_eof(eofs[0])
+    orbit = og.read_eof(_eof(out, REF))
     radius = np.linalg.norm(orbit.pos, axis=1)
     assert np.allclose(radius, synth_s1.ORBIT_RADIUS, atol=1.0)
     p, h = orbit.pos, 10.0
@@ -108,7 +113,7 @@ def test_orbit_is_realistic_and_consistent(demo):
     assert orbit.vel[mid, 2] > 0
     assert summary["orbit"]["inclination_deg"] == pytest.approx(98.18)
     # the secondary flies the same Earth-fixed trajectory 12 days later: zero baseline
-    sec = og.read_eof(eofs[1])
+    sec = og.read_eof(_eof(out, SEC))
     assert np.allclose(sec.pos, orbit.pos, atol=1e-5)
     assert summary["orbit"]["perpendicular_baseline_m"] < 1e-3
 
@@ -140,7 +145,7 @@ def test_safe_structure_follows_the_reader_needs(demo):
             snwe[0] - 0.01 < la < snwe[1] + 0.01 and snwe[2] - 0.01 < lo < snwe[3] + 0.01 for la, lo in pts
         )
         start = man.find(".//safe:acquisitionPeriod/safe:startTime", SAFE_NS).text
-        assert start.startswith("2020-01-01T01:52:02." if scene_id == REF else "2020-01-13T01:52:02.")
+        assert start.startswith("2020-01-13T01:52:02." if scene_id == REF else "2020-01-01T01:52:02.")
 
 
 def test_annotation_fields_and_formats(demo):
@@ -266,7 +271,7 @@ def test_eof_names_headers_and_validity(demo):
     out, _ = demo
     eofs = sorted((out / "orbits").glob("*.EOF"))
     assert len(eofs) == 2
-    for scene_id, eof in zip((REF, SEC), eofs, strict=True):
+    for scene_id, eof in ((REF, _eof(out, REF)), (SEC, _eof(out, SEC))):
         m = EOF_RE.match(eof.name)
         assert m, eof.name
         v0, v1 = (dt.datetime.strptime(x, "%Y%m%dT%H%M%S") for x in m.groups())
@@ -311,6 +316,8 @@ def test_dem_triple(demo):
         assert src.transform.c == pytest.approx(lon0) and src.transform.f == pytest.approx(lat0)
         dem = src.read(1)
     assert 95 <= dem.max() <= 100 and dem.min() >= 0
+    with rasterio.open(out / "dem" / "water_mask.tif") as src:
+        assert (src.width, src.height) == (width, length) and src.read(1).max() == 0
     s, n, w, e = summary["scene"]["data_area_snwe"]
     assert lon0 < w - 0.02 and lon0 + dlon * width > e + 0.02
     assert lat0 > n + 0.02 and lat0 + dlat * length < s - 0.02
@@ -339,7 +346,7 @@ def test_truth_geo_matches_slc_geometry(demo):
     rows, cols = rows[pick], cols[pick]
     lat = tr.f + (rows + 0.5) * tr.e
     lon = tr.c + (cols + 0.5) * tr.a
-    orbit = og.read_eof(sorted((out / "orbits").glob("*.EOF"))[0])
+    orbit = og.read_eof(_eof(out, REF))
     t, r = og.zero_doppler(orbit, og.geodetic_to_ecef(lat, lon, dem[rows, cols]))
     sc = summary["scene"]
     t0 = orbit.seconds(summary["parameters"]["t_first"])
