@@ -44,6 +44,21 @@ DEFAULTS = {
 }
 
 
+SECRET_KEY_RE = re.compile(r"(passw|secret|token|credential|auth|api[_-]?key|netrc|cookie|session|user)", re.I)
+URL_CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
+
+
+def sanitise(obj):
+    """Provenance without secrets: drop keys that look like credentials and user:pass@ parts of URLs."""
+    if isinstance(obj, dict):
+        return {k: sanitise(v) for k, v in obj.items() if not SECRET_KEY_RE.search(str(k))}
+    if isinstance(obj, (list, tuple)):
+        return [sanitise(v) for v in obj]
+    if isinstance(obj, str):
+        return URL_CREDENTIALS_RE.sub(r"\1", obj)
+    return obj
+
+
 def non_standard_reasons(settings: dict) -> list[str]:
     """Which standard-product rules the settings break (empty list = standard S1-GUNW)."""
     out = []

@@ -30,24 +30,10 @@ import solid_earth_tide as set_mod
 from shapely.geometry import Polygon, box
 
 SPEED_OF_LIGHT = 299792458.0
-SECRET_KEY_RE = re.compile(
-    r"(passw|secret|token|credential|auth|api[_-]?key|netrc|cookie|session|user)", re.I
-)
-URL_CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
+sanitise = gunw_name.sanitise  # re-export
 
 
 # --- provenance ---------------------------------------------------------------------------------------------------
-
-
-def sanitise(obj):
-    """Drop anything that looks like a credential (by key name) and user:pass@ parts of URLs."""
-    if isinstance(obj, dict):
-        return {k: sanitise(v) for k, v in obj.items() if not SECRET_KEY_RE.search(str(k))}
-    if isinstance(obj, (list, tuple)):
-        return [sanitise(v) for v in obj]
-    if isinstance(obj, str):
-        return URL_CREDENTIALS_RE.sub(r"\1", obj)
-    return obj
 
 
 def workflow_version() -> str:
@@ -416,8 +402,8 @@ def assemble(
         "topsapp_command_line_string": "topsApp.py topsApp.xml --dostep=<step> (one Snakemake rule per step)",
         "isce2_topsapp_version": wf_v,
         "workflow_version": wf_v,
-        "workflow_config": json.dumps(sanitise(config or {}), sort_keys=True, default=str),
-        "processing_settings": json.dumps(sanitise(settings), sort_keys=True, default=str),
+        "workflow_config": json.dumps(gunw_name.sanitise(config or {}), sort_keys=True, default=str),
+        "processing_settings": json.dumps(gunw_name.sanitise(settings), sort_keys=True, default=str),
         "isce2_version": isce_v,
         "isce_reference_is_gunw_secondary": np.int8(1 if swapped else 0),
         "dataset_version": L.DATASET_VERSION,

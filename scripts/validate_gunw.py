@@ -510,6 +510,27 @@ def validate(path, name: str | None = None, json_path=None, png_path=None, use_o
     return out
 
 
+def deliver(gunw, name: str, products_dir, sidecars=()) -> Path:
+    """Hard-link (copy across file systems) a valid product as ``<products_dir>/<id>/<id>.{nc,json,png}``."""
+    import os
+    import shutil
+
+    label = name[:-3]
+    dest = Path(products_dir) / label
+    dest.mkdir(parents=True, exist_ok=True)
+    for src, ext in [(gunw, ".nc"), *sidecars]:
+        if src is None:
+            continue
+        target = dest / f"{label}{ext}"
+        if target.exists():
+            target.unlink()
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copy2(src, target)
+    return dest
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Validate a GUNW product; exits 1 and lists every violation.")
     p.add_argument("gunw", help="the netCDF file")
@@ -520,6 +541,7 @@ def main(argv=None):
     p.add_argument("--png", help="browse PNG to check")
     p.add_argument("--ok", help="touch this file when the product is valid")
     p.add_argument("--no-ogr", action="store_true", help="skip the OGR read of productBoundingBox")
+    p.add_argument("--deliver", help="when valid, hard-link <id>.nc/.json/.png into DELIVER/<id>/")
     a = p.parse_args(argv)
     name = a.name
     if name and name.startswith("@"):
@@ -531,6 +553,9 @@ def main(argv=None):
             print(f"  - {pr}", file=sys.stderr)
         return 1
     print(f"valid: {name or a.gunw}")
+    if a.deliver:
+        dest = deliver(a.gunw, name or Path(a.gunw).name, a.deliver, [(a.json, ".json"), (a.png, ".png")])
+        print(f"delivered: {dest}")
     if a.ok:
         Path(a.ok).write_text((name or Path(a.gunw).name) + "\n")
     return 0

@@ -215,8 +215,22 @@ def test_cli_exit_codes(broken_copy, tmp_path):
     path, name, out = broken_copy
     ok = tmp_path / "validated.ok"
     (tmp_path / "name.txt").write_text(name + "\n")
-    assert validate_gunw.main([str(path), "--name", f"@{tmp_path / 'name.txt'}", "--ok", str(ok)]) == 0
+    args = [
+        str(path),
+        "--name",
+        f"@{tmp_path / 'name.txt'}",
+        "--ok",
+        str(ok),
+        "--deliver",
+        str(tmp_path / "products"),
+    ]
+    args += ["--json", str(out / "gunw.json"), "--png", str(out / "gunw.png")]
+    assert validate_gunw.main(args) == 0
     assert ok.read_text().strip() == name
+    label = name[:-3]
+    for ext in (".nc", ".json", ".png"):
+        assert (tmp_path / "products" / label / f"{label}{ext}").exists()
+    assert (tmp_path / "products" / label / f"{label}.nc").stat().st_ino == path.stat().st_ino  # hard link
     with netCDF4.Dataset(path, "a") as nc:
         nc.setncattr("version", "1b")
     assert validate_gunw.main([str(path), "--name", name]) == 1

@@ -1,0 +1,80 @@
+"""GUNW product: package the ISCE2 outputs of a pair, then validate (and deliver) it.
+
+Fixed file names under {results_dir}/{pair}/product/ (the real product name is only known at run time and is
+written to product_name.txt). `validate_gunw` is what `rule all` targets: it writes validated.ok only for a valid
+product and then hard-links the delivery copy {results_dir}/products/<id>/<id>.{nc,json,png} (not a declared
+output, because <id> is unknown when the DAG is built).
+"""
+
+import fnmatch
+import json
+
+import gunw_name
+
+PRODUCT = PAIR + "/product"
+
+
+def product_isce_inputs(wildcards):
+    """The ISCE files packaging reads, as declared by the step table (geocoded rasters, swath XMLs)."""
+    wanted = ("merged/*.geo", "merged/*.geo.xml", "*/IW?.xml")
+    files = []
+    for step in topsapp_steps.STEPS:
+        for f in step.declared(SETTINGS):
+            if any(fnmatch.fnmatch(f, w) for w in wanted):
+                files.append(f"{TOPSAPP}/{f}")
+    return sorted(set(files))
+
+
+def product_config_json():
+    """The workflow config recorded as provenance, without anything that looks like a credential."""
+    return json.dumps(gunw_name.sanitise(config), sort_keys=True, default=str)
+
+
+rule package_gunw:
+    """gunw.nc (layout from scripts/gunw_layout.py), metadata JSON, browse PNG and the product name."""
+    input:
+        done=f"{TOPSAPP}/PICKLE/geocodeoffsets",
+        pair_json=f"{PAIR}/pair.json",
+        isce=product_isce_inputs,
+        orbits=f"{PAIR}/inputs/orbits",
+    output:
+        nc=f"{PRODUCT}/gunw.nc",
+        json=f"{PRODUCT}/gunw.json",
+        png=f"{PRODUCT}/gunw.png",
+        name=f"{PRODUCT}/product_name.txt",
+    log:
+        f"{PAIR}/logs/package_gunw.log",
+    benchmark:
+        f"{PAIR}/benchmarks/package_gunw.tsv"
+    conda:
+        "../../envs/product.yaml"
+    params:
+        topsapp=TOPSAPP,
+        out=PRODUCT,
+        logs=PAIR + "/logs",
+        settings=lambda w: json.dumps(product_settings(w)),
+        config=product_config_json(),
+    shell:
+        "python {SCRIPTS}/package_gunw.py --topsapp-dir {params.topsapp} --pair-json {input.pair_json}"
+        " --out-dir {params.out} --settings {params.settings:q} --config {params.config:q}"
+        " --orbit-dir {input.orbits} --log-dir {params.logs} > {log} 2>&1"
+
+
+rule validate_gunw:
+    """Consumer checklist + layout table; fails the run with the list of violations. Delivers a valid product."""
+    input:
+        nc=f"{PRODUCT}/gunw.nc",
+        json=f"{PRODUCT}/gunw.json",
+        png=f"{PRODUCT}/gunw.png",
+        name=f"{PRODUCT}/product_name.txt",
+    output:
+        ok=f"{PRODUCT}/validated.ok",
+    log:
+        f"{PAIR}/logs/validate_gunw.log",
+    conda:
+        "../../envs/product.yaml"
+    params:
+        products=RESULTS + "/products",
+    shell:
+        "python {SCRIPTS}/validate_gunw.py {input.nc} --name @{input.name} --json {input.json} --png {input.png}"
+        " --deliver {params.products} --ok {output.ok} > {log} 2>&1"
