@@ -1,0 +1,185 @@
+"""Inputs: one check rule per pair (first in the DAG), then shared downloads under cache_dir.
+
+Every download depends on the pair.json of the first configured pair that needs it, so nothing is fetched for a
+pair before a pair using it has passed its checks, and a scene / frame shared by many pairs is one job, one file.
+Network rules hold one unit of the `downloads` resource (the profile caps it, e.g. --resources downloads=4).
+"""
+
+INPUTS_DL = config.get("downloads") or {}
+INPUTS_RETRIES = int(
+    INPUTS_DL.get("retries", 5)
+)  # tries after the first, inside each job (backoff)
+INPUTS_JOB_RETRIES = (
+    2  # Snakemake re-runs of a failed download job (longer outages); .part files resume
+)
+
+
+def inputs_net_args(url_key):
+    """Retry count and, when configured (tests), the base URL every request of the job goes to."""
+    url = INPUTS_DL.get(url_key, "")
+    return f"--retries {INPUTS_RETRIES + 1}" + (f" --base-url {url}" if url else "")
+
+
+def inputs_first_pair_with(predicate):
+    for name, pair in pairs_by_name.items():
+        if predicate(pair):
+            return name
+    raise WorkflowError("no configured pair needs this input")
+
+
+def inputs_scene_pair_json(wildcards):
+    name = inputs_first_pair_with(
+        lambda p: wildcards.scene in p["reference_scenes"] + p["secondary_scenes"]
+    )
+    return f"{RESULTS}/{name}/pair.json"
+
+
+def inputs_dem_pair_json(wildcards):
+    name = inputs_first_pair_with(lambda p: dem_key(p) == wildcards.dem_key)
+    return f"{RESULTS}/{name}/pair.json"
+
+
+def inputs_water_mask_path(pair):
+    """Water mask of a pair (local file, or the per-frame download); None when ionosphere is off."""
+    if not config["estimate_ionosphere_delay"]:
+        return None
+    if LOCAL["water_mask"]:
+        return LOCAL["water_mask"]
+    return f"{CACHE}/water_mask/{dem_key(pair)}/water_mask.wgs84"
+
+
+rule check_pair:
+    """Validate the pair (ids, credentials, ASF/local metadata, frame) and write pair.json; fails before downloads."""
+    output:
+        f"{PAIR}/pair.json",
+    log:
+        f"{PAIR}/logs/check_pair.log",
+    resources:
+        downloads=1,
+    params:
+        ref=lambda w: pair_of(w)["reference_scenes"],
+        sec=lambda w: pair_of(w)["secondary_scenes"],
+        frame=lambda w: pair_of(w)["frame_id"],
+        min_cov=config["min_frame_coverage"],
+        slc_dir=LOCAL["slc_dir"],
+        net=inputs_net_args("asf_search_url"),
+    shell:
+        "python {SCRIPTS}/check_pair.py --name {wildcards.pair} --reference {params.ref}"
+        " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
+        " --slc-dir '{params.slc_dir}' --out {output} --log {log} {params.net}"
+
+
+rule download_slc:
+    """One SLC zip from ASF (Earthdata login; size + md5 verified; resumable)."""
+    input:
+        pair_json=inputs_scene_pair_json,
+    output:
+        f"{CACHE}/slc/{{scene}}.zip",
+    log:
+        f"{CACHE}/logs/download_slc/{{scene}}.log",
+    retries: INPUTS_JOB_RETRIES
+    resources:
+        downloads=1,
+    params:
+        net=inputs_net_args("slc_base_url"),
+    shell:
+        "python {SCRIPTS}/download_slc.py --scene {wildcards.scene} --pair-json {input.pair_json}"
+        " --out {output} {params.net} 2> {log}"
+
+
+rule download_orbit:
+    """One EOF per scene: POEORB, else RESORB; ASF bucket, else CDSE. Real name + type in the .json sidecar."""
+    input:
+        pair_json=inputs_scene_pair_json,
+    output:
+        eof=f"{CACHE}/orbits/{{scene}}.EOF",
+        meta=f"{CACHE}/orbits/{{scene}}.EOF.json",
+    log:
+        f"{CACHE}/logs/download_orbit/{{scene}}.log",
+    retries: INPUTS_JOB_RETRIES
+    resources:
+        downloads=1,
+    params:
+        net=inputs_net_args("orbit_base_url"),
+    shell:
+        "python {SCRIPTS}/download_orbits.py --scene {wildcards.scene} --out {output.eof} {params.net} 2> {log}"
+
+
+rule download_dem:
+    """1-arcsec GLO-30 DEM (ellipsoidal, pixel-centre) over the frame's product extent + 0.4 deg, ISCE format."""
+    input:
+        pair_json=inputs_dem_pair_json,
+    output:
+        multiext(f"{CACHE}/dem/{{dem_key}}/topo_1arcsec.dem.wgs84", "", ".xml", ".vrt"),
+    log:
+        f"{CACHE}/logs/download_dem/{{dem_key}}.log",
+    wildcard_constraints:
+        dem_key="frame[0-9]+|pair_[^/]+",
+    retries: INPUTS_JOB_RETRIES
+    resources:
+        downloads=1,
+    params:
+        tiles=f"{CACHE}/dem/tiles/glo_30",
+        net=inputs_net_args("dem_base_url"),
+    shell:
+        "python {SCRIPTS}/download_dem.py --pair-json {input.pair_json} --tile-dir {params.tiles}"
+        " --out {output[0]} {params.net} 2> {log}"
+
+
+rule geocode_dem:
+    """Geocoding DEM at the output posting (3 arcsec for 90 m), bilinear from the 1-arcsec DEM (no network)."""
+    input:
+        multiext(f"{CACHE}/dem/{{dem_key}}/topo_1arcsec.dem.wgs84", "", ".xml", ".vrt"),
+    output:
+        multiext(
+            f"{CACHE}/dem/{{dem_key}}/geocode_{{res}}m.dem.wgs84", "", ".xml", ".vrt"
+        ),
+    log:
+        f"{CACHE}/logs/geocode_dem/{{dem_key}}_{{res}}m.log",
+    wildcard_constraints:
+        dem_key="frame[0-9]+|pair_[^/]+",
+        res="90",
+    shell:
+        "python {SCRIPTS}/download_dem.py --from-dem {input[0]} --posting-m {wildcards.res}"
+        " --out {output[0]} 2> {log}"
+
+
+rule download_water_mask:
+    """Water mask per frame for the ionosphere step (Natural Earth 10 m land polygons; 255 = water)."""
+    input:
+        pair_json=inputs_dem_pair_json,
+    output:
+        multiext(f"{CACHE}/water_mask/{{dem_key}}/water_mask.wgs84", "", ".xml", ".vrt"),
+    log:
+        f"{CACHE}/logs/download_water_mask/{{dem_key}}.log",
+    wildcard_constraints:
+        dem_key="frame[0-9]+|pair_[^/]+",
+    retries: INPUTS_JOB_RETRIES
+    resources:
+        downloads=1,
+    params:
+        source=f"{CACHE}/static/ne_10m_land.zip",
+        net=inputs_net_args("dem_base_url"),
+    shell:
+        "python {SCRIPTS}/download_water_mask.py --pair-json {input.pair_json} --source {params.source}"
+        " --out {output[0]} {params.net} 2> {log}"
+
+
+rule aux_cal:
+    """AUX_CAL only if an input has IPF 002.36 (known after the check): shared download, per-pair record."""
+    input:
+        pair_json=f"{PAIR}/pair.json",
+    output:
+        f"{PAIR}/inputs/aux_cal.json",
+    log:
+        f"{PAIR}/logs/aux_cal.log",
+    retries: INPUTS_JOB_RETRIES
+    resources:
+        downloads=1,
+    params:
+        cache=f"{CACHE}/aux_cal",
+        local=LOCAL["aux_cal_dir"],
+        net=inputs_net_args("slc_base_url"),
+    shell:
+        "python {SCRIPTS}/download_aux_cal.py --pair-json {input.pair_json} --record {output}"
+        " --aux-cal-dir {params.cache} --local-dir '{params.local}' {params.net} 2> {log}"
