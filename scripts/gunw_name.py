@@ -44,7 +44,9 @@ DEFAULTS = {
 }
 
 
-SECRET_KEY_RE = re.compile(r"(passw|secret|token|credential|auth|api[_-]?key|netrc|cookie|session|user)", re.I)
+SECRET_KEY_RE = re.compile(
+    r"(passw|secret|token|credential|auth|api[_-]?key|netrc|cookie|session|user)", re.I
+)
 URL_CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
 
 
