@@ -189,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     app = cfg["app"]
     with open("isce.log", "a") as fh:
         fh.write(log_line(ISCE_BANNER))
-    open("topsinsar.log", "a").close()
+    open("topsinsar.log", "w").close()  # ISCE re-opens its (empty) application log in every process
+    os.utime("topsinsar.log")
     print(ISCE_BANNER)
     print("Step processing" if step_mode else "Processing all steps")
 

@@ -398,7 +398,7 @@ def step_topo(ctx: Context) -> None:
             b = ref["bursts"][i]
             t0 = orb.sec(b["sensing_start"])
 
-            def fn(L, S, b=b, t0=t0):
+            def fn(L, S, b=b, t0=t0, orb=orb):
                 t = t0 + L * b["dt"]
                 r = b["starting_range"] + S * b["range_pixel_size"]
                 lat, lon, h = geometry.rdr2geo(orb, t, r, 0.0)
@@ -536,7 +536,7 @@ def step_subsetoverlaps(ctx: Context) -> None:
                 ref,
                 pairs,
                 which,
-                lambda i, j, w=which: {
+                lambda i, j, w=which, odir=odir, swath=swath: {
                     "file_name": os.path.join(odir, f"IW{swath}", f"burst_{w}_{_pairname(i, j)}.slc"),
                     "kind": "slc",
                     "data_type": "cfloat",
@@ -610,7 +610,7 @@ def step_coarseresamp(ctx: Context) -> None:
                 ref,
                 pairs,
                 which,
-                lambda i, j, w=which: {
+                lambda i, j, w=which, d=d: {
                     "file_name": os.path.join(d, f"burst_{w}_{_pairname(i, j)}.slc"),
                     "kind": "slc",
                     "data_type": "cfloat",
@@ -650,7 +650,7 @@ def step_overlapifg(ctx: Context) -> None:
                 ref,
                 pairs,
                 which,
-                lambda i, j, w=which: {
+                lambda i, j, w=which, d=d: {
                     "file_name": os.path.join(d, f"burst_{w}_{_pairname(i, j)}.int"),
                     "kind": "int",
                     "data_type": "CFLOAT",
@@ -808,7 +808,7 @@ def step_fineoffsets(ctx: Context) -> None:
             }
             ts0 = so.sec(sb["sensing_start"])
 
-            def fn(L, S, g=g, sb=sb, ts0=ts0):
+            def fn(L, S, g=g, sb=sb, ts0=ts0, so=so):
                 li, si = L.astype(int), S.astype(int)
                 t, r = geometry.geo2rdr(so, g["lat"][li, si], g["lon"][li, si], g["hgt"][li, si], ts0)
                 az = (t - ts0 + tcorr) / sb["dt"] - L

@@ -140,37 +140,37 @@ class _Writer:
 
 def _image(w: _Writer, parent, image: dict, width: int, length: int, metadata_location: str | None):
     kind = image.get("kind", "slc")
-    factory = {"slc": "createSlcImage", "int": "createIntImage"}.get(kind, "createImage")
-    el = w.comp(parent, "image", "isceobj.Image", factory, None, "Image on disk")
+    el = w.comp(parent, "image", "isceobj.Image", "createSlcImage", None, "Image on disk")
     family = {"slc": "slcimage", "int": "intimage"}.get(kind, "image")
-    w.prop(el, "access_mode", image.get("access_mode", "read"))
-    w.prop(el, "byte_order", "l")
+    iw = _Writer(w.reloaded and kind == "slc")  # ISCE re-renders a loaded SLC image, a new int image fresh
+    iw.prop(el, "access_mode", image.get("access_mode", "read"))
+    iw.prop(el, "byte_order", "l")
     for cname, size, cdoc in (
         ("coordinate1", width, "First coordinate of a 2D image (width)."),
         ("coordinate2", length, "Second coordinate of a 2D image (length)."),
     ):
-        c = w.comp(el, cname, "isceobj.Image", "createCoordinate", None, cdoc)
-        w.prop(c, "delta", w.num(1))
-        w.prop(c, "endingvalue", w.num(size))
-        w.prop(c, "family", "imagecoordinate")
-        w.prop(c, "name", "imagecoordinate_name")
-        w.prop(c, "size", size)
-        w.prop(c, "startingvalue", w.num(0))
-    w.prop(el, "data_type", image.get("data_type", "cfloat"))
+        c = iw.comp(el, cname, "isceobj.Image", "createCoordinate", None, cdoc)
+        iw.prop(c, "delta", iw.num(1))
+        iw.prop(c, "endingvalue", iw.num(size))
+        iw.prop(c, "family", "imagecoordinate")
+        iw.prop(c, "name", "imagecoordinate_name")
+        iw.prop(c, "size", size)
+        iw.prop(c, "startingvalue", iw.num(0))
+    iw.prop(el, "data_type", image.get("data_type", "cfloat"))
     if image.get("description"):
-        w.prop(el, "description", image["description"])
-    w.prop(el, "family", family)
-    w.prop(el, "file_name", image["file_name"])
-    w.prop(el, "image_type", {"slc": "slc", "int": "cpx"}.get(kind, "cpx"))
-    w.prop(el, "length", length, IMAGE_DOCS)
+        iw.prop(el, "description", image["description"])
+    iw.prop(el, "family", family)
+    iw.prop(el, "file_name", image["file_name"])
+    iw.prop(el, "image_type", {"slc": "slc", "int": "cpx"}.get(kind, "cpx"))
+    iw.prop(el, "length", length, IMAGE_DOCS)
     if metadata_location:
-        w.prop(el, "metadata_location", metadata_location)
-    w.prop(el, "name", family + "_name")
-    w.prop(el, "number_bands", 1)
-    w.prop(el, "scheme", "BIP")
-    w.prop(el, "width", width, IMAGE_DOCS)
-    w.prop(el, "xmax", w.num(width))
-    w.prop(el, "xmin", w.num(0))
+        iw.prop(el, "metadata_location", metadata_location)
+    iw.prop(el, "name", family + "_name")
+    iw.prop(el, "number_bands", 1)
+    iw.prop(el, "scheme", "BIP")
+    iw.prop(el, "width", width, IMAGE_DOCS)
+    iw.prop(el, "xmax", iw.num(width))
+    iw.prop(el, "xmin", iw.num(0))
 
 
 def render(product: dict, reloaded: bool = False, metadata_location: str | None = None) -> str:
@@ -183,9 +183,8 @@ def render(product: dict, reloaded: bool = False, metadata_location: str | None 
         w.prop(inst, "ascendingnodetime", str(product["ascending_node_time"]))
     bursts = product["bursts"]
     names = [f"burst{i + 1}" for i in range(len(bursts))]
-    seq = w.traitseq(
-        inst, "bursts", "burst", "BurstSLC", names, "Trait sequence of burst SLCs" if reloaded else None
-    )
+    seq = w.traitseq(inst, "bursts", "burst", "BurstSLC", names, "Trait sequence of burst SLCs")
+    seq.find("doc").text = "Trait sequence of burst SLCs"  # ISCE keeps this one doc unbracketed
     vectors = product["vectors"]
     for name, b in sorted(zip(names, bursts, strict=True), key=lambda x: x[0]):
         be = w.comp(seq, name, "isceobj.Sensor.TOPS.BurstSLC", "BurstSLC")
@@ -222,7 +221,7 @@ def render(product: dict, reloaded: bool = False, metadata_location: str | None 
             oe, "state_vectors", "statevector", "StateVector", sv_names, "Testing Trait Sequence"
         )
         w.prop(sve, "family", "TraitSeq")
-        w.prop(sve, "name", sv_names)
+        w.prop(sve, "name", sv_names, {"name": "Holds the sequence of names"})
         for sname, v in sorted(zip(sv_names, vectors, strict=True), key=lambda x: x[0]):
             ve = w.comp(sve, sname, "isceobj.Orbit.Orbit", "StateVector")
             w.prop(ve, "family", "_family")
@@ -246,16 +245,18 @@ def render(product: dict, reloaded: bool = False, metadata_location: str | None 
         w.prop(be, "terrainheight", b["terrain_height"])
         w.prop(be, "tracknumber", b["track"])
     w.prop(seq, "family", "TraitSeq")
-    w.prop(seq, "name", names)
+    w.prop(seq, "name", names, {"name": "Holds the sequence of names"})
     w.prop(inst, "family", "topsswathslc")
     w.prop(inst, "imagingmode", "TOPS")
-    w.prop(inst, "mission", product["mission"])
+    if not reloaded:
+        w.prop(inst, "mission", product["mission"])
     w.prop(inst, "name", "topsswathslc_name")
     w.prop(inst, "numberofbursts", len(bursts))
-    w.prop(inst, "processingfacility", product["facility"])
-    w.prop(inst, "processingsoftwareversion", product["ipf"])
-    w.prop(inst, "processingsystem", "Sentinel-1 IPF")
-    w.prop(inst, "spacecraftname", "Sentinel-1")
+    if not reloaded:  # ISCE does not re-render these after loading a product
+        w.prop(inst, "processingfacility", product["facility"])
+        w.prop(inst, "processingsoftwareversion", product["ipf"])
+        w.prop(inst, "processingsystem", "Sentinel-1 IPF")
+        w.prop(inst, "spacecraftname", "Sentinel-1")
     w.prop(root, "name", "productmanager_name")
     indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
@@ -267,6 +268,13 @@ def write(path: str, product: dict, reloaded: bool = False, metadata_location: s
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as fh:
         fh.write(render(product, reloaded, metadata_location))
+
+
+def _opt(el: ET.Element, name: str, default=None):
+    try:
+        return _val(el, name)
+    except KeyError:
+        return default
 
 
 def _val(el: ET.Element, name: str):
@@ -355,9 +363,9 @@ def read(path: str) -> dict:
     except KeyError:
         anode = None
     return {
-        "mission": _val(inst, "mission"),
-        "ipf": _val(inst, "processingsoftwareversion"),
-        "facility": _val(inst, "processingfacility"),
+        "mission": _opt(inst, "mission"),
+        "ipf": _opt(inst, "processingsoftwareversion"),
+        "facility": _opt(inst, "processingfacility"),
         "ascending_node_time": anode,
         "swath": bursts[0]["swath"],
         "orbit_source": source,
