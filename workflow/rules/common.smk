@@ -132,32 +132,18 @@ def product_settings(wildcards):
     return out
 
 
-def n_bursts_estimate(wildcards):
-    """Bursts processed for a pair: ~9 per swath and slice (a frame is ~8 bursts, ROI cropping takes touching ones)."""
-    pair = pair_of(wildcards)
+def n_bursts_estimate(pair):
+    """Bursts processed for a pair: ~9 per swath and slice (a frame is ~8 bursts; ROI cropping keeps touching ones)."""
     return 9 * len(SETTINGS["swaths"]) * max(len(pair["reference_scenes"]), 1)
 
 
+# Resources are static per rule (sized for the largest pair): callable resources cost seconds per 1,000 pairs
+# when Snakemake plans, and the pairs of a stack are alike.
+MAX_BURSTS = max(n_bursts_estimate(p) for p in PAIRS)
+
+
 def rule_resources(rule_name):
-    """threads/mem_mb/runtime/disk_mb of a rule, from scripts/job_resources.py (single definition)."""
-
-    def get(key):
-        def value(wildcards, attempt=1):
-            res = job_resources.resources_for(
-                rule_name,
-                n_bursts_estimate(wildcards) if hasattr(wildcards, "pair") else 0,
-                config["output_resolution"],
-                config["resources"],
-            )
-            return res[key]
-
-        return value
-
-    return get
-
-
-def rule_threads(rule_name):
-    res = job_resources.resources_for(
-        rule_name, 27, config["output_resolution"], config["resources"]
+    """threads/mem_mb/runtime/disk_mb of a rule, from scripts/job_resources.py (the single definition)."""
+    return job_resources.resources_for(
+        rule_name, MAX_BURSTS, config["output_resolution"], config["resources"]
     )
-    return res["threads"]

@@ -131,11 +131,11 @@ for _step in topsapp_steps.STEPS:
             f"{PAIR}/benchmarks/topsapp_{_step.name}.tsv"
         conda:
             "../../envs/isce2.yaml"
-        threads: rule_threads(f"topsapp_{_step.name}")
+        threads: rule_resources(f"topsapp_{_step.name}")["threads"]
         resources:
-            mem_mb=rule_resources(f"topsapp_{_step.name}")("mem_mb"),
-            runtime=rule_resources(f"topsapp_{_step.name}")("runtime"),
-            disk_mb=rule_resources(f"topsapp_{_step.name}")("disk_mb"),
+            mem_mb=rule_resources(f"topsapp_{_step.name}")["mem_mb"],
+            runtime=rule_resources(f"topsapp_{_step.name}")["runtime"],
+            disk_mb=rule_resources(f"topsapp_{_step.name}")["disk_mb"],
         params:
             step=_step.name,
             invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
