@@ -50,6 +50,9 @@ def inputs_water_mask_path(pair):
 
 rule check_pair:
     """Validate the pair (ids, credentials, ASF/local metadata, frame) and write pair.json; fails before downloads."""
+    input:
+        # local SAFEs are read for their metadata (and may be made by a rule, e.g. the demo generator)
+        local_slcs=lambda w: [slc_path(s) for s in pair_scenes(w)] if LOCAL["slc_dir"] else [],
     output:
         f"{PAIR}/pair.json",
     log:
