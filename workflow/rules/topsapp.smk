@@ -56,7 +56,7 @@ rule render_topsapp_xml:
         "(python {SCRIPTS}/topsapp_xml.py --properties {params.properties:q} --pair-json {input.pair_json}"
         " --reference-safe {params.reference_safes:q} --secondary-safe {params.secondary_safes:q}"
         " --orbit-dir ../inputs/orbits --dem ../inputs/dem.wgs84 --geocode-dem ../inputs/geocode_dem.wgs84"
-        " --aux-cal-dir {params.aux_cal:q} --out {output.xml}"
+        " --aux-cal-dir={params.aux_cal:q} --out {output.xml}"
         " && printf '%s\\n' {params.properties:q} > {output.settings}) > {log} 2>&1"
 
 
