@@ -87,7 +87,7 @@ def describe(path: Path) -> dict:
                 if ds.driver == "ISCE":
                     row["interleave"] = isceio.read_header(str(path) + ".xml").scheme
                 elif ds.driver != "VRT":
-                    row["interleave"] = ds.interleave.name if ds.interleave else ""
+                    row["interleave"] = ds.tags(ns="IMAGE_STRUCTURE").get("INTERLEAVE", "")
                 gt = ds.transform.to_gdal()
                 if tuple(gt) != (0.0, 1.0, 0.0, 0.0, 0.0, 1.0):
                     row["gt"] = ",".join(repr(float(x)) for x in gt)
@@ -371,3 +371,67 @@ def test_standard_values(standard_run):
     assert set(np.unique(conn)) <= {0, 1} and (conn == 1).mean() > 0.5
     ref = swathxml.read(str(run / "reference" / "IW1.xml"))
     assert ref["orbit_source"].startswith("S1A_OPER_AUX_POEORB_OPOD_") and len(ref["vectors"]) > 8
+
+
+def run_variant(root: Path, width: int, only: list[str] | None = None, last: str = "geocodeoffsets", **props):
+    """Generate a mini pair, run every step in its own process, return per-step manifests of changed files."""
+    p = mini_safe.make_pair(str(root), width=width)
+    run = root / "run"
+    run.mkdir()
+    (run / "topsApp.xml").write_text(mini_safe.topsapp_xml(p, str(run), **props))
+    manifests = {}
+    before = snapshot(run)
+    for step in steps.STEP_NAMES[: steps.STEP_NAMES.index(last) + 1]:
+        r = topsapp(run, "topsApp.xml", f"--dostep={step}")
+        assert r.returncode == 0, (step, r.stdout[-2000:], r.stderr[-2000:])
+        after = snapshot(run)
+        if only is None or step in only:
+            changed = {q for q, v in after.items() if before.get(q) != v}
+            manifests[step] = {q: describe(run / q) for q in sorted(changed)}
+        before = after
+    return run, manifests
+
+
+def assert_conforms(manifests: dict, variant: str) -> None:
+    rec = load_manifest(variant)
+    for step, files in manifests.items():
+        assert set(files) == set(rec[step]), (step, set(files) ^ set(rec[step]))
+        for path, mine in files.items():
+            r = rec[step][path]
+            want = {k: r[k] for k in ("driver", "width", "height", "bands", "data_type", "interleave")}
+            assert {k: mine[k] for k in want} == want, (step, path)
+            if r["geotransform"]:
+                exp = [float(x) for x in r["geotransform"].split(",")]
+                assert np.allclose([float(x) for x in mine["gt"].split(",")], exp, atol=1e-9), (step, path)
+            else:
+                assert mine["gt"] == "", (step, path)
+
+
+ESD_STEPS = [
+    "subsetoverlaps",
+    "coarseoffsets",
+    "coarseresamp",
+    "overlapifg",
+    "prepesd",
+    "esd",
+    "rangecoreg",
+    "fineoffsets",
+]
+
+
+def test_esd_conformance(recorded, tmp_path):
+    bbox = "[34.9107, 35.0892, -118.0598, -117.9408]"
+    props = {"do ESD": "True", "geocode bounding box": bbox, "do ionosphere correction": "False"}
+    run, manifests = run_variant(tmp_path, 2240, only=ESD_STEPS, last="fineoffsets", **props)
+    assert_conforms(manifests, "esd")
+    assert "secondarytimingcorrection" in (run / "PICKLE" / "esd.xml").read_text()
+
+
+def test_dense_conformance(recorded, tmp_path):
+    run, manifests = run_variant(
+        tmp_path,
+        540,
+        only=["denseoffsets", "filteroffsets", "geocodeoffsets"],
+        **{"do dense offsets": "True", "do ionosphere correction": "False"},
+    )
+    assert_conforms(manifests, "dense")

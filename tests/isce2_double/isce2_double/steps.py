@@ -333,7 +333,11 @@ def match_bursts(ref: dict, sec: dict):
 def read_dem(path: str):
     """DEM array + header; ISCE opens the binary named by ``file_name`` (resolved from the cwd)."""
     info = isceio.read_header(path + ".xml")
-    binary = info.file_name if info.file_name and os.path.exists(info.file_name) else path
+    binary = info.file_name or path
+    if not os.path.exists(binary):
+        raise FileNotFoundError(
+            f"DEM binary {binary} (file_name in {path}.xml, resolved from the cwd) not found"
+        )
     return isceio.read_image(binary, info)[0], info
 
 
