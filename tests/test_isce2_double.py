@@ -435,3 +435,52 @@ def test_dense_conformance(recorded, tmp_path):
         **{"do dense offsets": "True", "do ionosphere correction": "False"},
     )
     assert_conforms(manifests, "dense")
+
+
+def test_synth_s1_pair_two_swaths_zips(tmp_path):
+    """The project's generator (zipped SAFEs, Earth-rotating orbit, hilly DEM, IW1+IW2) through geocode."""
+    synth_s1 = pytest.importorskip("synth_s1")
+    ref_id = "S1A_IW_SLC__1SDV_20220212T222803_20220212T222830_041886_04FCA3_2B3E"
+    sec_id = "S1A_IW_SLC__1SDV_20220131T222803_20220131T222830_041711_04F690_8F5F"
+    synth_s1.generate_pair(tmp_path / "in", ref_id, sec_id, swaths=(1, 2))
+    dem_xml = (
+        tmp_path / "in" / "dem" / "dem.wgs84.xml"
+    )  # topsApp opens file_name from its cwd (stage_inputs' job)
+    dem_xml.write_text(
+        dem_xml.read_text().replace("<value>dem.wgs84</value>", "<value>../in/dem/dem.wgs84</value>")
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    pair = {
+        "safes": {
+            "reference": str(tmp_path / "in" / "slc" / f"{ref_id}.zip"),
+            "secondary": str(tmp_path / "in" / "slc" / f"{sec_id}.zip"),
+        },
+        "orbits": str(tmp_path / "in" / "orbits"),
+        "dem": str(tmp_path / "in" / "dem" / "dem.wgs84"),
+    }
+    (run / "topsApp.xml").write_text(
+        mini_safe.topsapp_xml(
+            pair,
+            str(run),
+            **{"swaths": "[1, 2]", "geocode bounding box": None, "do ionosphere correction": "False"},
+        )
+    )
+    for step in steps.STEP_NAMES[: steps.STEP_NAMES.index("geocode") + 1]:
+        r = topsapp(run, "topsApp.xml", f"--dostep={step}")
+        assert r.returncode == 0 and "Could not extract" not in r.stdout, (
+            step,
+            r.stdout[-1500:],
+            r.stderr[-1500:],
+        )
+    for n in (1, 2):
+        assert len(swathxml.read(str(run / "reference" / f"IW{n}.xml"))["bursts"]) == 3
+        assert (run / "fine_interferogram" / f"IW{n}" / "burst_03.int").exists()
+    flat = isceio.read_header(str(run / "merged" / "topophase.flat.xml"))
+    full = isceio.read_header(str(run / "merged" / "topophase.flat.full.xml"))
+    assert (flat.width, flat.length) == (full.width // 8, full.length // 3) and full.width > 540
+    unw = isceio.read_image(str(run / "merged" / "filt_topophase.unw.geo"))[1]
+    dem = isceio.read_header(str(tmp_path / "in" / "dem" / "dem.wgs84.xml"))
+    geo = isceio.read_header(str(run / "merged" / "filt_topophase.unw.geo.xml"))
+    assert geo.dx == dem.dx and abs(((geo.x0 - dem.x0) / dem.dx) - round((geo.x0 - dem.x0) / dem.dx)) < 1e-6
+    assert (unw != 0).mean() > 0.05  # default bbox = burst boxes at -500..9000 m: mostly empty, as in ISCE
