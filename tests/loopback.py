@@ -20,8 +20,10 @@ wrong bytes), "slow" (waits ``slow_seconds`` before answering).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
+import os
 import re
 import socket
 import struct
@@ -34,7 +36,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import yaml
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(os.environ.get("GUNW_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
 DATA = SHARED / "data"
 ASF_RESOURCES = DATA / "asf_search/tests/yml_tests/Resources"
 ORBIT_CASSETTE = (
@@ -221,15 +223,24 @@ class Loopback:
 
 
 # ------------------------------------------------------------------------------------------------- replays
-def load_umm_records() -> list[dict]:
-    """Every recorded CMR UMM-G record ({meta, umm}) of the asf_search test resources."""
+def _yaml(path: Path):
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.lru_cache(maxsize=1)
+def _umm_records_json() -> str:
     out = []
     for path in sorted(ASF_RESOURCES.glob("*.yml")):
-        data = yaml.safe_load(path.read_text())
+        data = _yaml(path)
         for rec in data if isinstance(data, list) else [data]:
             if isinstance(rec, dict) and "umm" in rec and "meta" in rec:
                 out.append({"meta": rec["meta"], "umm": rec["umm"]})
-    return out
+    return json.dumps(out, default=str)
+
+
+def load_umm_records() -> list[dict]:
+    """Every recorded CMR UMM-G record ({meta, umm}) of the asf_search test resources (a fresh copy)."""
+    return json.loads(_umm_records_json())
 
 
 def _names(rec: dict) -> set[str]:
@@ -300,8 +311,9 @@ def install_earthdata(lb: Loopback, username: str, password: str, token: str = "
     return token
 
 
+@functools.lru_cache(maxsize=4)
 def _cassette(path: Path) -> list[dict]:
-    return yaml.safe_load(path.read_text())["interactions"]
+    return _yaml(path)["interactions"]
 
 
 def install_orbit_bucket(lb: Loopback, extra_files: list[Path] = ()):
