@@ -43,6 +43,9 @@ REQUIRED_BINARIES = [
     "sinfo",
 ]
 SBIN_DIRS = ["/usr/sbin", "/usr/local/sbin", "/sbin"]
+DEFAULT_MUNGE_SOCKET = "/run/munge/munge.socket.2"
+SYSTEM_SLURM_CONF = "/etc/slurm/slurm.conf"
+CONFIGLESS_LINK = "/run/slurm/conf"
 
 
 class SlurmUnavailable(RuntimeError):
@@ -64,9 +67,25 @@ def why_unavailable() -> str | None:
         return f"single-node SLURM harness needs Linux (this is {sys.platform})"
     if os.geteuid() != 0:
         return "starting a real SLURM (slurmctld, slurmd, slurmdbd, munged, mariadbd) needs root"
+    if os.path.exists(SYSTEM_SLURM_CONF):
+        return (
+            f"{SYSTEM_SLURM_CONF} exists: this machine already has a SLURM config, which srun inside the test's"
+            " jobs would read instead of the test cluster's"
+        )
+    if os.path.lexists(CONFIGLESS_LINK) and _running("slurmd"):
+        return f"{CONFIGLESS_LINK} exists and a slurmd is running: another SLURM node lives on this machine"
     if missing_binaries() and _which("apt-get") is None:
         return f"SLURM binaries missing ({', '.join(missing_binaries())}) and no apt-get to install them"
     return None
+
+
+def _running(name: str) -> bool:
+    """Whether a process with this exact command name runs (read-only look at /proc)."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == name:
+                return True
+    return False
 
 
 def install(log=print) -> float:
@@ -139,8 +158,9 @@ class SlurmCluster:
         self.partition = partition
         self.node = socket.gethostname().split(".")[0]
         self.cpus = cpus or os.cpu_count() or 1
-        # leave room for the OS and the daemons; SLURM rejects jobs asking more than RealMemory
+        # default: leave room for the OS and the daemons; SLURM rejects jobs asking more than RealMemory
         self.real_memory_mb = real_memory_mb or max(512, int(_mem_total_mb() * 0.85))
+        self.oversubscribed = self.cpus > (os.cpu_count() or 1) or self.real_memory_mb > _mem_total_mb()
         self.log = log
         self.procs: dict[str, subprocess.Popen] = {}
         self.install_seconds = 0.0
@@ -148,7 +168,8 @@ class SlurmCluster:
         self.etc = self.workdir / "etc"
         self.logs = self.workdir / "log"
         self.run = self.workdir / "run"
-        self.munge_socket = self.run / "munge.socket"
+        # munge's default socket: slurmd fetches its config (configless) before it could read an AuthInfo
+        self.munge_socket = Path(DEFAULT_MUNGE_SOCKET)
         self.db_socket = self.run / "mariadb.sock"
         self.db_pass = secrets.token_hex(12)
         self.ports = {}
@@ -217,6 +238,10 @@ class SlurmCluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=10)
+        # configless slurmd's link to its config cache (inside our spool dir): remove it with the daemon
+        link = Path(CONFIGLESS_LINK)
+        if link.is_symlink() and str(os.readlink(link)).startswith(str(self.workdir)):
+            link.unlink()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -298,7 +323,28 @@ class SlurmCluster:
             time.sleep(0.3)
         raise SlurmUnavailable(f"timed out waiting for {what}\n{self.logs_tail()}")
 
+    def _munge_works(self) -> bool:
+        enc = subprocess.run(
+            [_which("munge") or "munge", "-n", f"--socket={self.munge_socket}"],
+            capture_output=True,
+            timeout=5,
+        )
+        if enc.returncode != 0:
+            return False
+        dec = subprocess.run(
+            [_which("unmunge") or "unmunge", f"--socket={self.munge_socket}"],
+            input=enc.stdout,
+            capture_output=True,
+            timeout=5,
+        )
+        return dec.returncode == 0
+
     def _start_munge(self, timeout: float) -> None:
+        """Reuse a working munged on the default socket (not ours: never stopped), else start one there."""
+        if self.munge_socket.exists() and self._munge_works():
+            self.log(f"reusing the running munged at {self.munge_socket}")
+            return
+        self.munge_socket.parent.mkdir(parents=True, exist_ok=True)
         key = self.etc / "munge.key"
         key.write_bytes(secrets.token_bytes(1024))
         key.chmod(0o400)
@@ -315,14 +361,7 @@ class SlurmCluster:
                 f"--seed-file={self.run / 'munged.seed'}",
             ],
         )
-
-        def ok():
-            enc = subprocess.run(
-                ["munge", "-n", f"--socket={self.munge_socket}"], capture_output=True, timeout=5
-            )
-            return enc.returncode == 0
-
-        self._wait("munged", ok, timeout, proc="munged")
+        self._wait("munged", self._munge_works, timeout, proc="munged")
 
     def _start_mariadb(self, timeout: float) -> None:
         datadir = self.workdir / "mysql"
@@ -384,7 +423,7 @@ class SlurmCluster:
         return res
 
     def _write_configs(self) -> None:
-        common_auth = f"AuthType=auth/munge\nAuthInfo=socket={self.munge_socket}\n"
+        common_auth = "AuthType=auth/munge\n"
         dbd = (
             common_auth
             + f"DbdHost=localhost\nDbdAddr=127.0.0.1\nDbdPort={self.ports['dbd']}\nSlurmUser=root\n"
@@ -410,12 +449,13 @@ class SlurmCluster:
             "SchedulerType=sched/backfill\nSelectType=select/cons_tres\nSelectTypeParameters=CR_CPU_Memory\n"
             "AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageHost=localhost\n"
             f"AccountingStoragePort={self.ports['dbd']}\nAccountingStorageEnforce=associations\n"
-            # the munge socket for slurmdbd connections is taken from here, not from AuthInfo
-            f"AccountingStoragePass={self.munge_socket}\n"
             "AccountingStoreFlags=job_comment\n"
             "JobAcctGatherType=jobacct_gather/linux\nJobAcctGatherFrequency=5\nJobCompType=jobcomp/none\n"
+            "SlurmctldParameters=enable_configless\n"
             "MinJobAge=300\nReturnToService=2\nSlurmdTimeout=60\nInactiveLimit=0\nKillWait=5\n"
-            f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory={self.real_memory_mb} "
+            # declared CPUs/memory may exceed the hardware (a test node that accepts a real job's request)
+            + ("SlurmdParameters=config_overrides\n" if self.oversubscribed else "")
+            + f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory={self.real_memory_mb} "
             "State=UNKNOWN\n"
             f"PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE State=UP\n"
         )
@@ -444,7 +484,16 @@ class SlurmCluster:
         self._wait("slurmctld", ok, timeout, proc="slurmctld")
 
     def _start_slurmd(self, timeout: float) -> None:
-        self._spawn("slurmd", [_which("slurmd"), "-D", "-f", str(self.slurm_conf), "-N", self.node])
+        # Configless slurmd (like most modern clusters): it fetches slurm.conf from slurmctld and links
+        # /run/slurm/conf to its cache, which is where the `srun` that the SLURM executor's job step runs inside
+        # each job finds the config (the job step strips SLURM_CONF from srun's environment).
+        env = self.env()
+        env.pop("SLURM_CONF")
+        self._spawn(
+            "slurmd",
+            [_which("slurmd"), "-D", "--conf-server", f"127.0.0.1:{self.ports['ctld']}", "-N", self.node],
+            env=env,
+        )
 
         def ok():
             state = self.cmd("sinfo", "-h", "-N", "-o", "%T", "-n", self.node, check=False).stdout.strip()
@@ -502,16 +551,22 @@ def main(argv=None) -> int:
         "smoke: start, run one job, stop; up: start and keep running until Ctrl-C",
     )
     ap.add_argument("--workdir", type=Path, default=None, help="state directory (default: a temp dir)")
+    ap.add_argument(
+        "--cpus", type=int, default=None, help="CPUs declared for the node (default: the machine's)"
+    )
+    ap.add_argument(
+        "--memory-mb", type=int, default=None, help="node RealMemory in MB (default: 85%% of RAM)"
+    )
     args = ap.parse_args(argv)
     reason = why_unavailable()
     if args.action == "check" or reason:
         print(reason or "ok: SLURM harness can run here")
         return 1 if reason else 0
-    cluster = SlurmCluster(args.workdir)
+    cluster = SlurmCluster(args.workdir, cpus=args.cpus, real_memory_mb=args.memory_mb)
     t0 = time.monotonic()
     cluster.start()
     print(f"install {cluster.install_seconds:.1f}s, start {cluster.start_seconds:.1f}s")
-    print(f"export SLURM_CONF={cluster.slurm_conf}")
+    print(f"export SLURM_CONF={cluster.slurm_conf}", flush=True)
     try:
         if args.action == "smoke":
             print(smoke(cluster))
