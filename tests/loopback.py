@@ -162,7 +162,9 @@ class Loopback:
             "body": body,
         }
         with self._lock:
-            self.log.append({k: req[k] for k in ("method", "host", "path", "query")})
+            self.log.append(
+                {**{k: req[k] for k in ("method", "host", "path", "query")}, "range": h.headers.get("Range")}
+            )
         kind = self._take_fault(host, parts.path + ("?" + parts.query if parts.query else ""))
         if kind == "reset":
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
