@@ -52,11 +52,15 @@ rule check_pair:
     """Validate the pair (ids, credentials, ASF/local metadata, frame) and write pair.json; fails before downloads."""
     input:
         # local SAFEs are read for their metadata (and may be made by a rule, e.g. the demo generator)
-        local_slcs=lambda w: [slc_path(s) for s in pair_scenes(w)] if LOCAL["slc_dir"] else [],
+        local_slcs=lambda w: (
+            [slc_path(s) for s in pair_scenes(w)] if LOCAL["slc_dir"] else []
+        ),
     output:
         f"{PAIR}/pair.json",
     log:
         f"{PAIR}/logs/check_pair.log",
+    conda:
+        "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
@@ -81,6 +85,8 @@ rule download_slc:
     log:
         f"{CACHE}/logs/download_slc/{{scene}}.log",
     retries: INPUTS_JOB_RETRIES
+    conda:
+        "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
@@ -100,6 +106,8 @@ rule download_orbit:
     log:
         f"{CACHE}/logs/download_orbit/{{scene}}.log",
     retries: INPUTS_JOB_RETRIES
+    conda:
+        "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
@@ -119,6 +127,8 @@ rule download_dem:
     wildcard_constraints:
         dem_key="frame[0-9]+|pair_[^/]+",
     retries: INPUTS_JOB_RETRIES
+    conda:
+        "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
@@ -142,6 +152,8 @@ rule geocode_dem:
     wildcard_constraints:
         dem_key="frame[0-9]+|pair_[^/]+",
         res="90",
+    conda:
+        "../../envs/inputs.yaml"
     shell:
         "python {SCRIPTS}/download_dem.py --from-dem {input[0]} --posting-m {wildcards.res}"
         " --out {output[0]} 2> {log}"
@@ -158,6 +170,8 @@ rule download_water_mask:
     wildcard_constraints:
         dem_key="frame[0-9]+|pair_[^/]+",
     retries: INPUTS_JOB_RETRIES
+    conda:
+        "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
@@ -177,6 +191,8 @@ rule aux_cal:
     log:
         f"{PAIR}/logs/aux_cal.log",
     retries: INPUTS_JOB_RETRIES
+    conda:
+        "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
