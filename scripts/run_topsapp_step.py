@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import topsapp_xml
 from topsapp_steps import BY_NAME, STEP_NAMES, STRAY_CONFIG_FILES, heavy_handoffs, pickle_files, previous
 
 SILENT_FAILURE_MESSAGES = (
@@ -97,12 +98,13 @@ def run_step(
     heavy_marker: Path | None = None,
     heavy_patterns: list[str] = (),
     topsapp: str = "topsApp.py",
+    render: tuple | None = None,
+    invalidate_downstream: Path | None = None,
 ) -> None:
     if step not in STEP_NAMES:
         raise StepError(f"{step!r} is not a topsApp step; known steps: {', '.join(STEP_NAMES)}")
     workdir = workdir.resolve()
-    if not (workdir / "topsApp.xml").is_file():
-        raise StepError(f"{workdir}/topsApp.xml is missing; it is written by the render_topsapp_xml rule")
+    workdir.mkdir(parents=True, exist_ok=True)
     stray = [f for f in STRAY_CONFIG_FILES if (workdir / f).exists()]
     if stray:
         raise StepError(
@@ -133,11 +135,19 @@ def run_step(
                 f"another topsApp process is running in {workdir}; two processes would overwrite each other's "
                 "PICKLE, topsProc.xml and logs. Wait for it or stop it."
             ) from exc
+        if invalidate_downstream is not None:
+            removed = invalidate_later_steps(invalidate_downstream, step)
+        if render is not None:
+            render_topsapp_xml(workdir, *render)
+        if not (workdir / "topsApp.xml").is_file():
+            raise StepError(f"{workdir}/topsApp.xml is missing")
         delete_globs(workdir, list(pre_clean))
         log.parent.mkdir(parents=True, exist_ok=True)
         started = time.time()
         with open(log, "a") as fh:
             fh.write(f"# {exe} topsApp.xml --dostep={step} (cwd {workdir}, OMP_NUM_THREADS={threads})\n")
+            if invalidate_downstream is not None and removed:
+                fh.write(f"# invalidated {len(removed)} downstream file(s): {', '.join(removed)}\n")
             fh.flush()
             proc = subprocess.run(
                 [exe, "topsApp.xml", f"--dostep={step}"],
@@ -174,6 +184,53 @@ def run_step(
                 )
 
 
+def invalidate_later_steps(pair_dir: Path, step: str) -> list[str]:
+    """Delete the PICKLEs of every later step and the pair's product files before `step` runs.
+
+    Snakemake deletes a job's outputs when it starts it, and does not regenerate a missing intermediate file whose
+    consumers look up to date. So if this step were interrupted, the later steps' old outputs would look valid and
+    the chain would silently keep results computed from the previous settings. Removing them now (they are stale
+    as soon as this step re-runs) makes an interrupted run resume from here.
+    """
+    removed = []
+    later = STEP_NAMES[STEP_NAMES.index(step) + 1 :]
+    candidates = [pair_dir / "topsapp" / p for s in later for p in pickle_files(s)]
+    product = pair_dir / "product"
+    if product.is_dir():
+        candidates += [p for p in product.iterdir() if p.is_file()]
+    for path in candidates:
+        if path.exists() or path.is_symlink():
+            path.unlink()
+            removed.append(os.path.relpath(path, pair_dir))
+    return removed
+
+
+def render_topsapp_xml(workdir: Path, properties: dict, pair_json: Path, safes_json: Path) -> None:
+    """Write topsApp.xml (+ topsapp_settings.json) for this step's run.
+
+    Rendered by every step, not by an upstream rule: an upstream rule would make Snakemake skip the steps'
+    own parameter checks whenever it re-runs, and re-rendering is cheap. App-level values are re-read by ISCE2
+    in every process (never restored from PICKLE), so each step runs with the settings it was scheduled for.
+    """
+    pair = json.loads(pair_json.read_text())
+    safes = json.loads(safes_json.read_text())
+    text = topsapp_xml.render(
+        properties,
+        safes["reference"],
+        safes["secondary"],
+        "../inputs/orbits",
+        "../inputs/dem.wgs84",
+        "../inputs/geocode_dem.wgs84",
+        pair.get("roi_snwe"),
+        pair.get("extent_snwe"),
+        safes.get("aux_cal_dir") or None,
+    )
+    for name, content in (("topsApp.xml", text), ("topsapp_settings.json", json.dumps(properties, indent=1))):
+        tmp = workdir / (name + ".tmp")
+        tmp.write_text(content)
+        tmp.replace(workdir / name)
+
+
 def plan(step: str, settings: dict, keep_intermediates: bool) -> dict:
     """What to verify and clean for `step`, from the step table (the same table the rules are generated from)."""
     st = BY_NAME[step]
@@ -201,10 +258,15 @@ def main(argv: list[str] | None = None) -> int:
         "and verifying the outputs listed for it in the step table (scripts/topsapp_steps.py)."
     )
     parser.add_argument(
-        "--workdir", required=True, type=Path, help="topsApp working directory (has topsApp.xml)"
+        "--pair-dir",
+        required=True,
+        type=Path,
+        help="pair directory (pair.json, inputs/, topsapp/ = ISCE2 cwd)",
     )
     parser.add_argument("--step", required=True, choices=STEP_NAMES)
-    parser.add_argument("--settings", required=True, type=Path, help="topsapp_settings.json of the pair")
+    parser.add_argument(
+        "--properties", required=True, help="JSON object of the config-derived topsApp properties"
+    )
     parser.add_argument("--log", required=True, type=Path)
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS for ISCE2")
     parser.add_argument(
@@ -214,11 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         help="False deletes heavy intermediates once this step is their last consumer",
     )
     args = parser.parse_args(argv)
-    settings = json.loads(args.settings.read_text())
+    settings = json.loads(args.properties)
+    workdir = args.pair_dir / "topsapp"
     todo = plan(args.step, settings, args.keep_intermediates.lower() == "true")
     try:
         run_step(
-            args.workdir,
+            workdir,
             args.step,
             args.log,
             threads=args.threads,
@@ -226,8 +289,10 @@ def main(argv: list[str] | None = None) -> int:
             checks=todo["checks"],
             pre_clean=todo["pre_clean"],
             clean_after=todo["clean_after"],
-            heavy_marker=heavy_marker_path(args.workdir, args.step) if todo["writes_marker"] else None,
+            heavy_marker=heavy_marker_path(workdir, args.step) if todo["writes_marker"] else None,
             heavy_patterns=todo["heavy_patterns"],
+            render=(settings, args.pair_dir / "pair.json", args.pair_dir / "inputs" / "safes.json"),
+            invalidate_downstream=args.pair_dir,
         )
     except StepError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -161,6 +162,19 @@ def _coord(root: ET.Element, component: str, prop: str) -> str | None:
     return None
 
 
+def write_safes(path: Path, reference: list[str], secondary: list[str], aux_cal_dir: str = "") -> None:
+    """Absolute SAFE paths for topsApp.xml (ISCE turns a zip into /vsizip/<absolute path> anyway)."""
+    missing = [p for p in reference + secondary if not Path(p).exists()]
+    if missing:
+        raise StagingError(f"SAFE(s) not found: {missing}")
+    data = {
+        "reference": [os.path.abspath(p) for p in reference],
+        "secondary": [os.path.abspath(p) for p in secondary],
+        "aux_cal_dir": os.path.abspath(aux_cal_dir) if aux_cal_dir else "",
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Stage a pair's orbit files and DEMs into <pair>/inputs/.")
     parser.add_argument("--pair-dir", required=True, type=Path)
@@ -170,12 +184,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dem", required=True, type=Path, help="ISCE DEM binary for topo")
     parser.add_argument("--geocode-dem", required=True, type=Path, help="ISCE DEM binary for geocoding")
+    parser.add_argument("--reference-safes", nargs="+", required=True, help="reference SAFE dirs / zips")
+    parser.add_argument("--secondary-safes", nargs="+", required=True, help="secondary SAFE dirs / zips")
+    parser.add_argument(
+        "--aux-cal-json", type=Path, default=None, help="aux_cal.json of the pair (its aux_cal_dir, if any)"
+    )
     args = parser.parse_args(argv)
     inputs = args.pair_dir / "inputs"
     try:
         stage_orbits(args.scenes, args.orbit_sources, inputs / "orbits")
         stage_dem(args.dem, inputs / "dem.wgs84", "../inputs/dem.wgs84")
         stage_dem(args.geocode_dem, inputs / "geocode_dem.wgs84", "../inputs/geocode_dem.wgs84")
+        aux_cal_dir = (
+            json.loads(args.aux_cal_json.read_text()).get("aux_cal_dir") or "" if args.aux_cal_json else ""
+        )
+        write_safes(inputs / "safes.json", args.reference_safes, args.secondary_safes, aux_cal_dir)
     except StagingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -17,6 +17,8 @@ import pairs as pairs_module  # noqa: E402
 import topsapp_steps  # noqa: E402
 import topsapp_xml  # noqa: E402
 
+# The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
+DEMO_REQUESTED = bool(config.get("demo"))
 validate(config, "../schemas/config.schema.yaml")
 cfg = config
 

@@ -7,7 +7,7 @@ config's first reference / secondary scene.
 
 DEMO = config.get("demo") or {}
 
-if DEMO:
+if DEMO_REQUESTED:
     DEMO_DIR = DEMO.get("outdir", "demo/inputs").rstrip("/")
     DEMO_REF = config["reference_scenes"][0]
     DEMO_SEC = config["secondary_scenes"][0]

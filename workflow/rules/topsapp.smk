@@ -4,60 +4,38 @@ import json
 
 
 rule stage_inputs:
-    """Orbits (only the chosen EOF per scene, real names) and DEMs (headers valid from the topsApp dir)."""
+    """Orbits (only the chosen EOF per scene, real names), DEMs (headers valid from the topsApp dir) and the
+    SAFE paths; everything the topsApp steps read from outside their own chain."""
     input:
+        slcs=lambda w: [slc_path(s) for s in pair_scenes(w)],
         orbits=orbit_sources,
         dem=lambda w: isce_raster(dem_path(pair_of(w), "topo")),
         geocode_dem=lambda w: isce_raster(dem_path(pair_of(w), "geocode")),
+        aux_cal=f"{PAIR}/inputs/aux_cal.json",
     output:
         orbits=directory(f"{PAIR}/inputs/orbits"),
         dem=multiext(f"{PAIR}/inputs/dem.wgs84", "", ".xml", ".vrt"),
         geocode_dem=multiext(f"{PAIR}/inputs/geocode_dem.wgs84", "", ".xml", ".vrt"),
+        safes=f"{PAIR}/inputs/safes.json",
     log:
         f"{PAIR}/logs/stage_inputs.log",
     conda:
         "../../envs/product.yaml"
     params:
         scenes=pair_scenes,
+        reference=lambda w: [slc_path(s) for s in pair_of(w)["reference_scenes"]],
+        secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
     shell:
         "python {SCRIPTS}/stage_inputs.py --pair-dir {RESULTS}/{wildcards.pair} --scenes {params.scenes}"
         " --orbit-sources {input.orbits} --dem {input.dem[0]} --geocode-dem {input.geocode_dem[0]}"
-        " > {log} 2>&1"
+        " --reference-safes {params.reference:q} --secondary-safes {params.secondary:q}"
+        " --aux-cal-json {input.aux_cal} > {log} 2>&1"
 
 
-rule render_topsapp_xml:
-    """topsApp.xml + the settings it was rendered from. Step rules take both as ancient() inputs and carry
-    their own invalidating properties as params, so a changed setting re-runs only the steps it affects.
-    """
-    input:
-        pair_json=f"{PAIR}/pair.json",
-        orbits=f"{PAIR}/inputs/orbits",
-        dem=f"{PAIR}/inputs/dem.wgs84.xml",
-        geocode_dem=f"{PAIR}/inputs/geocode_dem.wgs84.xml",
-    output:
-        xml=f"{TOPSAPP}/topsApp.xml",
-        settings=f"{TOPSAPP}/topsapp_settings.json",
-    log:
-        f"{PAIR}/logs/render_topsapp_xml.log",
-    conda:
-        "../../envs/product.yaml"
-    params:
-        properties=json.dumps(SETTINGS),
-        reference_safes=lambda w: [
-            os.path.abspath(slc_path(s)) for s in pair_of(w)["reference_scenes"]
-        ],
-        secondary_safes=lambda w: [
-            os.path.abspath(slc_path(s)) for s in pair_of(w)["secondary_scenes"]
-        ],
-        aux_cal=lambda w: (
-            os.path.abspath(LOCAL["aux_cal_dir"]) if LOCAL["aux_cal_dir"] else ""
-        ),
-    shell:
-        "(python {SCRIPTS}/topsapp_xml.py --properties {params.properties:q} --pair-json {input.pair_json}"
-        " --reference-safe {params.reference_safes:q} --secondary-safe {params.secondary_safes:q}"
-        " --orbit-dir ../inputs/orbits --dem ../inputs/dem.wgs84 --geocode-dem ../inputs/geocode_dem.wgs84"
-        " --aux-cal-dir={params.aux_cal:q} --out {output.xml}"
-        " && printf '%s\\n' {params.properties:q} > {output.settings}) > {log} 2>&1"
+# The config-derived topsApp properties reach each step through the shell command (a global, not a param):
+# each step's params carry only the properties that invalidate it (the step table), so a changed setting
+# re-runs exactly the first affected step and what follows. The step renders topsApp.xml itself.
+TOPSAPP_PROPERTIES = json.dumps(SETTINGS)
 
 
 HANDOFFS = topsapp_steps.heavy_handoffs(SETTINGS)
@@ -71,12 +49,7 @@ def topsapp_step_inputs(step):
     """Previous PICKLE (ISCE loads it), the files the step reads from outside the chain, heavy markers."""
 
     def inputs(wildcards):
-        d = {
-            "xml": ancient(f"{RESULTS}/{wildcards.pair}/topsapp/topsApp.xml"),
-            "settings": ancient(
-                f"{RESULTS}/{wildcards.pair}/topsapp/topsapp_settings.json"
-            ),
-        }
+        d = {}
         prev = topsapp_steps.previous(step)
         if prev:
             d["prev"] = [
@@ -84,9 +57,9 @@ def topsapp_step_inputs(step):
                 for p in topsapp_steps.pickle_files(prev)
             ]
         pdir = f"{RESULTS}/{wildcards.pair}"
-        if step == "preprocess":
+        if step in ("startup", "preprocess"):
             d["pair_json"] = f"{pdir}/pair.json"
-            d["slcs"] = [slc_path(s) for s in pair_scenes(wildcards)]
+            d["safes"] = f"{pdir}/inputs/safes.json"
             d["orbits"] = f"{pdir}/inputs/orbits"
         if step in ("verifyDEM", "topo"):
             d["dem"] = [f"{pdir}/inputs/dem.wgs84", f"{pdir}/inputs/dem.wgs84.xml"]
@@ -140,6 +113,6 @@ for _step in topsapp_steps.STEPS:
             step=_step.name,
             invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
         shell:
-            "rm -f {log} && python {SCRIPTS}/run_topsapp_step.py --workdir {RESULTS}/{wildcards.pair}/topsapp"
-            " --step {params.step} --settings {input.settings} --keep-intermediates {KEEP}"
+            "rm -f {log} && python {SCRIPTS}/run_topsapp_step.py --pair-dir {RESULTS}/{wildcards.pair}"
+            " --step {params.step} --properties {TOPSAPP_PROPERTIES:q} --keep-intermediates {KEEP}"
             " --threads {threads} --log {log}"
