@@ -21,8 +21,8 @@ localrules:
     all,
 
 
+# Every configured pair, packaged and validated.
 rule all:
-    default_target: True
-    """Every configured pair, packaged and validated."""
     input:
         expand(f"{RESULTS}/{{pair}}/product/validated.ok", pair=PAIR_NAMES),
+    default_target: True
