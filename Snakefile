@@ -10,6 +10,15 @@ if not config:
     configfile: "config/config.yaml"
 
 
+envvars:
+    "PATH",
+
+
+wildcard_constraints:
+    pair="[^/]+",
+    scene="S1[A-D]_[A-Z0-9_]{63}",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
 include: "workflow/rules/topsapp.smk"
@@ -23,6 +32,6 @@ localrules:
 
 # Every configured pair, packaged and validated.
 rule all:
+    default_target: True
     input:
         expand(f"{RESULTS}/{{pair}}/product/validated.ok", pair=PAIR_NAMES),
-    default_target: True

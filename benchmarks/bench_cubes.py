@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import geometry_cubes as gc  # noqa: E402
 import numpy as np  # noqa: E402
+
+import geometry_cubes as gc  # noqa: E402
 import solid_earth_tide as set_mod  # noqa: E402
 
 REFERENCE_SET_SECONDS_PER_ACQUISITION = 55.0

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Browse PNG and DAAC metadata JSON of a GUNW (gunw-product.md §11).
 
 Browse: unwrapped phase re-wrapped to (-pi, pi], masked where connected components are 0 or -1 (and optionally
@@ -15,9 +16,10 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import gunw_layout as L
 import gunw_name
-import numpy as np
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "resources" / "gunw_schema.json"
 PLATFORMS = {"S1A": "Sentinel-1A", "S1B": "Sentinel-1B", "S1C": "Sentinel-1C", "S1D": "Sentinel-1D"}

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The check rule: validate one pair before anything is downloaded, and write its pair.json.
 
 Order: offline id rules (pair_rules) -> Earthdata credentials (only if an SLC must be downloaded) -> metadata
@@ -18,14 +19,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from shapely import wkt as shapely_wkt
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.ops import unary_union
+
 import credentials
 import http_fetch
 import pair_rules
 import s1_ids
 import scene_metadata
-from shapely import wkt as shapely_wkt
-from shapely.geometry import MultiPolygon, Polygon
-from shapely.ops import unary_union
 
 DEFAULT_MIN_FRAME_COVERAGE = (
     0.9  # ARIA standard production (the reference's --min-frame-coverage for ARIA jobs)

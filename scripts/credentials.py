@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Earthdata (and optional CDSE) credentials, read-only, never printed.
 
 Sources, in order: environment (EARTHDATA_USERNAME / EARTHDATA_PASSWORD), then the netrc entry for

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """AUX_CAL files for IPF 002.36 inputs (ISCE2 needs them for the antenna-pattern correction of that IPF only).
 
 Sources, in order: ASF's CloudFront mirror, then ESA's SAR-MPC file area (the 2024-11-28 snapshots the reference

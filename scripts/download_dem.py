@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """GLO-30 DEMs for topsApp, shared by all pairs of a frame: 1" topo DEM and the geocoding DEM at the output posting.
 
 Bounds: the product extent (pair.json ``dem_bounds_wsen``: extent buffered 0.4 deg, floored/ceiled to whole
@@ -16,8 +17,9 @@ import os
 import sys
 from pathlib import Path
 
-import http_fetch
 import numpy as np
+
+import http_fetch
 
 log = http_fetch.log
 ARCSEC = 1.0 / 3600.0

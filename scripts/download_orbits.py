@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """One orbit file per scene: POEORB first, RESORB fallback; ASF's open S3 bucket first, CDSE fallback.
 
 Selection uses sentineleof's file-name parser and its validity rule (``last_valid_orbit``: the newest file whose
@@ -18,11 +19,12 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from eof._select_orbit import ValidityError, last_valid_orbit
+from eof.products import SentinelOrbit
+
 import credentials
 import http_fetch
 import s1_ids
-from eof._select_orbit import ValidityError, last_valid_orbit
-from eof.products import SentinelOrbit
 
 ASF_BUCKET = "https://s1-orbits.s3.amazonaws.com"
 CDSE_QUERY = "https://catalogue.dataspace.copernicus.eu/odata/v1/Products"

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Download one SLC zip from ASF into the shared cache: Earthdata session, size + md5 verified, resumable.
 
 The URL, size and md5 come from the pair.json the check rule wrote (ASF metadata), so a download never starts
@@ -12,9 +13,10 @@ import json
 import sys
 import time
 
+import requests
+
 import credentials
 import http_fetch
-import requests
 
 log = http_fetch.log
 

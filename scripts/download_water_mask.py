@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Water mask for the ionosphere estimation, one per frame (only when estimate_ionosphere_delay is on).
 
 Source choice (documented deviation from the reference's Pekel/JRC tiles via tile_mate): the Natural Earth 1:10 m
@@ -19,8 +20,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-import http_fetch
 import numpy as np
+
+import http_fetch
 
 NE_LAND_URL = "https://naciscdn.org/naturalearth/10m/physical/ne_10m_land.zip"
 POSTING = 1.0 / 1200.0

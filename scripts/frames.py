@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """ARIA frames from the GeoJSON zips shipped in the s1_frame_enumerator wheel, read offline, lazily and cached.
 
 Two tables (see shared/docs/inputs-and-sources.md §3): the latitude-aligned frame (topsApp ROI) and the GUNW

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Imaging-geometry cubes of the GUNW (gunw-product.md §7), computed for all nodes at once.
 
 One vectorised zero-Doppler solve per orbit (reference and secondary) over every (height, lat, lon) node replaces the
@@ -20,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
 import orbit_geometry as og
 from gunw_layout import CUBE_HEIGHTS, CUBE_SPACING
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The ONE declaration of the GUNW v3 netCDF layout, read by both the writer and the validator.
 
 Every group, variable, dtype, dimension, fill value, attribute, compression and chunking rule of the

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """GUNW product name: grammar, hash, standard-vs-CUSTOM rule, version token (gunw-product.md §1-§2).
 
 Consumers split the basename on '-' and index the 12 pieces, so the grammar is strict. The name is only known

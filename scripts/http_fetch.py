@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Robust HTTP for every download rule: retries with backoff, resumable verified downloads, atomic placement.
 
 Why one module: SLCs, orbits, DEM tiles, the water-mask source and AUX_CAL all fail the same ways in campaigns

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Readers for what ISCE2 topsApp leaves behind: raster binaries with their .xml headers, topsProc.xml (not
 namespace-well-formed), swath product XMLs (bursts, timing, orbit) and the ISCE version from logs.
 

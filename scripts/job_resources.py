@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Per-rule job resources (threads, mem_mb, runtime, disk_mb), defined once, scaled with the pair.
 
 Why one table: the rules, the SLURM profile and the README all need the same numbers, and they must grow with the

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Vectorised Sentinel-1 orbit geometry: WGS84, state-vector interpolation, zero-Doppler solves.
 
 Shared by the synthetic-scene generator (``synth_s1.py``) and the product packaging (geometry cubes,

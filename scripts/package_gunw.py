@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Package ISCE2 topsApp outputs of one pair into an ARIA S1-GUNW v3 netCDF (+ browse PNG + metadata JSON).
 
 Inputs are what topsApp leaves in its working directory (``merged/*.geo``, ``reference|secondary|
@@ -17,17 +18,18 @@ import sys
 import time
 from pathlib import Path
 
+import netCDF4
+import numpy as np
+import shapely
+import shapely.wkt
+from shapely.geometry import Polygon, box
+
 import geometry_cubes as gc
 import gunw_layout as L
 import gunw_name
 import isce_io
-import netCDF4
-import numpy as np
 import orbit_geometry as og
-import shapely
-import shapely.wkt
 import solid_earth_tide as set_mod
-from shapely.geometry import Polygon, box
 
 SPEED_OF_LIGHT = 299792458.0
 sanitise = gunw_name.sanitise  # re-export

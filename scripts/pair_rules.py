@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Pair checks that need nothing but the scene ids (and the offline frame table).
 
 Run at config-validation time so `snakemake -n` rejects a bad pair with no network, and again by the check rule

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Config -> the list of pairs to process, each with a stable directory name.
 
 A pair can come from the top-level keys (a reference tool JSON used as --configfile), from `pairs:` and from a TSV.

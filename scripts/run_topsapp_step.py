@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Run one ISCE2 topsApp step (`topsApp.py topsApp.xml --dostep=<step>`) and make its failures loud.
 
 ISCE2 exits 0 on several failures (missing PICKLE, unknown step, unreadable SAFE, no orbit) and silently reuses or

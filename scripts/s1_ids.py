@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Sentinel-1 SLC scene-id grammar: everything that can be known from the 67-character id alone.
 
 Used at config-validation time (no network), so `snakemake -n` can reject malformed pairs before any download.

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Scene metadata for the check rule: from ASF (asf_search -> CMR) or from a local SAFE (.zip or .SAFE dir).
 
 Both paths return the same record per scene (start, stop, footprint_wkt, ipf_version, flight_direction, track,
@@ -17,9 +18,10 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-import http_fetch
 import requests
 from shapely.geometry import Polygon, shape
+
+import http_fetch
 
 NS = {
     "safe": "http://www.esa.int/safe/sentinel-1.0",

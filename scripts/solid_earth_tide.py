@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Solid-earth-tide (SET) LOS cubes for the GUNW, vectorised (gunw-product.md §8).
 
 pysolid's Fortran ``solid_grid`` evaluates the tide (east/north/up, metres) on a lat/lon grid at one UTC time with

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Stage a pair's orbit files and DEMs into <pair>/inputs/, the layout ISCE2 runs were recorded with.
 
 * orbits/: only the chosen EOF per scene (ISCE picks by itself from a directory, so a directory holding exactly our

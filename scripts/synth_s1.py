@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Synthetic Sentinel-1 IW SLC pair with a known interferometric phase: the offline demo / end-to-end input.
 
 Writes, under ``outdir``:
@@ -44,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 import orbit_geometry as og
 import s1_ids
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The one table of ISCE2 topsApp's 24 steps: what each writes, what invalidates it, what is heavy.
 
 Rules (workflow/rules/topsapp.smk) are generated from STEPS; run_topsapp_step.py verifies outputs from it; the

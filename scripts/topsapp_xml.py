@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Render ISCE2's topsApp.xml from the workflow config and a pair's staged inputs.
 
 Two halves, on purpose:

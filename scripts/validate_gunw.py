@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Check a GUNW product against the consumer checklist (gunw-product.md §13) and the layout table.
 
 Every product the workflow makes passes through here; the script exits non-zero with one line per violation.
@@ -17,10 +18,11 @@ import math
 import sys
 from pathlib import Path
 
-import gunw_layout as L
-import gunw_name
 import netCDF4
 import numpy as np
+
+import gunw_layout as L
+import gunw_name
 
 ANGLE_CUBES = ("incidenceAngle", "lookAngle", "azimuthAngle")
 TROPO_MODELS = ("ERA5", "ERA5T", "GMAO", "HRES", "HRRR")

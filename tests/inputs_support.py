@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import http_fetch
 import loopback
-import pytest
 
 # Real SLCs of the recorded ASF/CMR stack (track 35 ascending, S1A, N. California); 2015-03-13 is IPF 002.36.
 S0313 = "S1A_IW_SLC__1SSV_20150313T020743_20150313T020811_005007_00646F_366F"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import jsonschema
-import pairs
 import pytest
-import topsapp_xml as tx
 import yaml
+
+import pairs
+import topsapp_xml as tx
 from conftest import REPO
 
 REF = "S1A_IW_SLC__1SDV_20220212T222803_20220212T222830_041886_04FCA3_2B3E"

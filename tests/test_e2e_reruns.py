@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import DOUBLE_BIN, REPO
 from e2e import double_env, executed_rules, planned_jobs, run_snakemake, snakemake_cmd
 

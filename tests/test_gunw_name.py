@@ -6,10 +6,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import geometry_cubes as gc
-import gunw_name
 import numpy as np
 import pytest
+
+import geometry_cubes as gc
+import gunw_name
 import solid_earth_tide as set_mod
 
 GRFN = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "grfn-ingest" / "tests" / "data"

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import netCDF4
+import numpy as np
+import pytest
+
 import browse_metadata
 import geometry_cubes as gc
 import gunw_layout as L
 import isce_io
-import netCDF4
-import numpy as np
 import orbit_geometry as og
 import package_gunw
-import pytest
 import validate_gunw
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,10 +6,11 @@ import json
 import re
 import shutil
 
-import gunw_layout as L
 import netCDF4
 import numpy as np
 import pytest
+
+import gunw_layout as L
 import validate_gunw
 from test_gunw_package import packaged  # noqa: F401 - session fixture: the packaged recorded run
 

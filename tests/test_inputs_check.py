@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import yaml
+from shapely.geometry import shape
+
 import check_pair
 import loopback
 import pair_rules
-import pytest
-import yaml
 from inputs_support import (
     FAIRBANKS,
     FRAME_T35,
@@ -23,7 +25,6 @@ from inputs_support import (
     Services,
     edl_env,
 )
-from shapely.geometry import shape
 
 
 @pytest.fixture(scope="module")

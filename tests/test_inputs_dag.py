@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import loopback
 import pytest
 import yaml
+
+import loopback
 from inputs_support import EDL_PASS, EDL_USER, S0313, S0325, S0406, Services, edl_env
 
 REPO = Path(__file__).resolve().parent.parent

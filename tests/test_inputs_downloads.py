@@ -6,6 +6,9 @@ import io
 import json
 import zipfile
 
+import numpy as np
+import pytest
+
 import credentials
 import download_aux_cal
 import download_dem
@@ -14,8 +17,6 @@ import download_slc
 import download_water_mask
 import http_fetch
 import loopback
-import numpy as np
-import pytest
 from inputs_support import (
     EDL_PASS,
     EDL_USER,

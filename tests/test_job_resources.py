@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import json
 
-import job_resources as jr
 import pytest
+
+import job_resources as jr
 import topsapp_steps
 
 STEP_RULES = [f"topsapp_{s}" for s in jr.STEP_NAMES]

@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-import orbit_geometry as og
 import pytest
+
+import orbit_geometry as og
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RESORB = (

@@ -10,6 +10,7 @@ import stat
 import textwrap
 
 import pytest
+
 import run_topsapp_step as rts
 import topsapp_xml as tx
 

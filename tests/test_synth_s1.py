@@ -12,8 +12,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import orbit_geometry as og
 import pytest
+
+import orbit_geometry as og
 import synth_s1
 
 rasterio = pytest.importorskip("rasterio")

@@ -7,6 +7,7 @@ import fnmatch
 import xml.etree.ElementTree as ET
 
 import pytest
+
 import topsapp_steps as ts
 import topsapp_xml as tx
 

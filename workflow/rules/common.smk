@@ -1,5 +1,6 @@
-"""Helpers shared by all rule files: validated config, pairs, path builders, settings, resources."""
+"""Helpers shared by the rule files (validated config, pairs, path builders, settings, resources)."""
 
+import fnmatch
 import json
 import os
 import sys
@@ -10,7 +11,12 @@ from snakemake.utils import validate
 
 SCRIPTS = str(Path(workflow.basedir) / "scripts")
 sys.path.insert(0, SCRIPTS)
+# Rules call the scripts by name (each is an executable with `#!/usr/bin/env python3`); jobs inherit this PATH,
+# and conda environments put their own python3 in front of it.
+if SCRIPTS not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = SCRIPTS + os.pathsep + os.environ.get("PATH", "")
 
+import gunw_name  # noqa: E402
 import job_resources  # noqa: E402
 import pair_rules  # noqa: E402
 import pairs as pairs_module  # noqa: E402
@@ -37,18 +43,14 @@ PAIR_NAMES = list(pairs_by_name)
 
 RESULTS = config["results_dir"].rstrip("/")
 CACHE = config["cache_dir"].rstrip("/")
-PAIR = RESULTS + "/{pair}"
-TOPSAPP = PAIR + "/topsapp"
+PAIR = f"{RESULTS}/{{pair}}"
+TOPSAPP = f"{PAIR}/topsapp"
+PRODUCT = f"{PAIR}/product"
 LOCAL = config["local_inputs"]
 KEEP = config["keep_intermediates"]
 
 # Config-derived topsApp properties, shared by every pair (the step rules' invalidation keys).
 SETTINGS = topsapp_xml.topsapp_properties(config)
-
-
-wildcard_constraints:
-    pair="[^/]+",
-    scene="S1[A-D]_[A-Z0-9_]{63}",
 
 
 def pair_of(wildcards):
@@ -71,11 +73,11 @@ def pair_scenes(wildcards):
 def slc_path(scene):
     """A local SAFE directory or zip when `local_inputs.slc_dir` is set, else the shared download."""
     if LOCAL["slc_dir"]:
-        safe_dir = os.path.join(LOCAL["slc_dir"], scene + ".SAFE")
+        safe_dir = os.path.join(LOCAL["slc_dir"], f"{scene}.SAFE")
         return (
             safe_dir
             if os.path.isdir(safe_dir)
-            else os.path.join(LOCAL["slc_dir"], scene + ".zip")
+            else os.path.join(LOCAL["slc_dir"], f"{scene}.zip")
         )
     return f"{CACHE}/slc/{scene}.zip"
 
@@ -114,7 +116,7 @@ def dem_path(pair, kind):
 
 
 def isce_raster(path):
-    return [path, path + ".xml"]
+    return [path, f"{path}.xml"]
 
 
 def product_settings(wildcards):
@@ -139,7 +141,7 @@ def n_bursts_estimate(pair):
     return 9 * len(SETTINGS["swaths"]) * max(len(pair["reference_scenes"]), 1)
 
 
-# Resources are static per rule (sized for the largest pair): callable resources cost seconds per 1,000 pairs
+# Resources are static per rule, sized for the largest pair; callable resources cost seconds per 1,000 pairs
 # when Snakemake plans, and the pairs of a stack are alike.
 MAX_BURSTS = max(n_bursts_estimate(p) for p in PAIRS)
 
@@ -149,3 +151,136 @@ def rule_resources(rule_name):
     return job_resources.resources_for(
         rule_name, MAX_BURSTS, config["output_resolution"], config["resources"]
     )
+
+
+# ---- inputs stage helpers ----
+
+INPUTS_DL = config.get("downloads") or {}
+INPUTS_RETRIES = int(
+    INPUTS_DL.get("retries", 5)
+)  # tries after the first, inside each job (backoff)
+INPUTS_JOB_RETRIES = (
+    2  # Snakemake re-runs of a failed download job (longer outages); .part files resume
+)
+
+
+def inputs_net_args(url_key):
+    """Retry count and, when configured (tests), the base URL every request of the job goes to."""
+    url = INPUTS_DL.get(url_key, "")
+    return f"--retries {INPUTS_RETRIES + 1}" + (f" --base-url {url}" if url else "")
+
+
+def inputs_first_pair_with(predicate):
+    for name, pair in pairs_by_name.items():
+        if predicate(pair):
+            return name
+    raise WorkflowError("no configured pair needs this input")
+
+
+def inputs_scene_pair_json(wildcards):
+    name = inputs_first_pair_with(
+        lambda p: wildcards.scene in p["reference_scenes"] + p["secondary_scenes"]
+    )
+    return f"{RESULTS}/{name}/pair.json"
+
+
+def inputs_dem_pair_json(wildcards):
+    name = inputs_first_pair_with(lambda p: dem_key(p) == wildcards.dem_key)
+    return f"{RESULTS}/{name}/pair.json"
+
+
+def inputs_water_mask_path(pair):
+    """Water mask of a pair (local file, or the per-frame download); None when ionosphere is off."""
+    if not config["estimate_ionosphere_delay"]:
+        return None
+    if LOCAL["water_mask"]:
+        return LOCAL["water_mask"]
+    return f"{CACHE}/water_mask/{dem_key(pair)}/water_mask.wgs84"
+
+
+# ---- product stage helpers ----
+
+
+def product_isce_inputs(wildcards):
+    """The ISCE files packaging reads, as declared by the step table (geocoded rasters, swath XMLs)."""
+    wanted = ("merged/*.geo", "merged/*.geo.xml", "*/IW?.xml")
+    files = []
+    for step in topsapp_steps.STEPS:
+        for f in step.declared(SETTINGS):
+            if any(fnmatch.fnmatch(f, w) for w in wanted):
+                files.append(f"{TOPSAPP}/{f}")
+    return sorted(set(files))
+
+
+def product_config_json(wildcards):
+    """The config recorded as provenance in a pair's product: no credentials, and only this pair (so adding
+    pairs to a stack does not re-package the existing products)."""
+    own = {
+        k: v
+        for k, v in config.items()
+        if k not in ("pairs", "pairs_tsv", "reference_scenes", "secondary_scenes")
+    }
+    pair = pair_of(wildcards)
+    own.update(
+        {k: pair[k] for k in ("reference_scenes", "secondary_scenes", "frame_id")}
+    )
+    return json.dumps(gunw_name.sanitise(own), sort_keys=True, default=str)
+
+
+# ---- topsapp stage helpers ----
+
+# The config-derived topsApp properties reach each step through the shell command (a global, not a param):
+# each step's params carry only the properties that invalidate it (the step table), so a changed setting
+# re-runs exactly the first affected step and what follows. The step renders topsApp.xml itself.
+TOPSAPP_PROPERTIES = json.dumps(SETTINGS)
+
+
+HANDOFFS = topsapp_steps.heavy_handoffs(SETTINGS)
+
+
+def heavy_marker(step):
+    return f"{TOPSAPP}/heavy/{step}.txt"
+
+
+def topsapp_step_inputs(step):
+    """Previous PICKLE (ISCE loads it), the files the step reads from outside the chain, heavy markers."""
+
+    def inputs(wildcards):
+        d = {}
+        prev = topsapp_steps.previous(step)
+        if prev:
+            d["prev"] = [
+                f"{RESULTS}/{wildcards.pair}/topsapp/{p}"
+                for p in topsapp_steps.pickle_files(prev)
+            ]
+        pdir = f"{RESULTS}/{wildcards.pair}"
+        if step in ("startup", "preprocess"):
+            d["pair_json"] = f"{pdir}/pair.json"
+            d["safes"] = f"{pdir}/inputs/safes.json"
+            d["orbits"] = f"{pdir}/inputs/orbits"
+        if step in ("verifyDEM", "topo"):
+            d["dem"] = [f"{pdir}/inputs/dem.wgs84", f"{pdir}/inputs/dem.wgs84.xml"]
+        if step in ("geocode", "geocodeoffsets"):
+            d["geocode_dem"] = [
+                f"{pdir}/inputs/geocode_dem.wgs84",
+                f"{pdir}/inputs/geocode_dem.wgs84.xml",
+            ]
+        d["heavy"] = [
+            f"{pdir}/topsapp/heavy/{producer}.txt"
+            for producer, last, _ in HANDOFFS
+            if last == step and producer != step
+        ]
+        return d
+
+    return inputs
+
+
+def topsapp_step_outputs(step):
+    files = topsapp_steps.pickle_files(step) + topsapp_steps.BY_NAME[step].declared(
+        SETTINGS
+    )
+    out = [f"{TOPSAPP}/{f}" for f in files]
+    if any(producer == step and last != step for producer, last, _ in HANDOFFS):
+        marker = heavy_marker(step)
+        out.append(marker if KEEP else temp(marker))
+    return out

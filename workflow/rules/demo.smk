@@ -39,7 +39,7 @@ if DEMO_REQUESTED:
             relief=DEMO.get("relief_m", 100.0),
             noise=DEMO.get("noise_amplitude", 15.0),
         shell:
-            "python {SCRIPTS}/synth_s1.py --outdir {DEMO_DIR} --reference-id {DEMO_REF}"
+            "synth_s1.py --outdir {DEMO_DIR} --reference-id {DEMO_REF}"
             " --secondary-id {DEMO_SEC} --centre-lat {params.centre_lat} --centre-lon {params.centre_lon}"
             " {params.direction} --swaths {params.swaths} --bursts {params.bursts}"
             " --lines-per-burst {params.lines} --samples-per-burst {params.samples}"

@@ -5,48 +5,6 @@ pair before a pair using it has passed its checks, and a scene / frame shared by
 Network rules hold one unit of the `downloads` resource (the profile caps it, e.g. --resources downloads=4).
 """
 
-INPUTS_DL = config.get("downloads") or {}
-INPUTS_RETRIES = int(
-    INPUTS_DL.get("retries", 5)
-)  # tries after the first, inside each job (backoff)
-INPUTS_JOB_RETRIES = (
-    2  # Snakemake re-runs of a failed download job (longer outages); .part files resume
-)
-
-
-def inputs_net_args(url_key):
-    """Retry count and, when configured (tests), the base URL every request of the job goes to."""
-    url = INPUTS_DL.get(url_key, "")
-    return f"--retries {INPUTS_RETRIES + 1}" + (f" --base-url {url}" if url else "")
-
-
-def inputs_first_pair_with(predicate):
-    for name, pair in pairs_by_name.items():
-        if predicate(pair):
-            return name
-    raise WorkflowError("no configured pair needs this input")
-
-
-def inputs_scene_pair_json(wildcards):
-    name = inputs_first_pair_with(
-        lambda p: wildcards.scene in p["reference_scenes"] + p["secondary_scenes"]
-    )
-    return f"{RESULTS}/{name}/pair.json"
-
-
-def inputs_dem_pair_json(wildcards):
-    name = inputs_first_pair_with(lambda p: dem_key(p) == wildcards.dem_key)
-    return f"{RESULTS}/{name}/pair.json"
-
-
-def inputs_water_mask_path(pair):
-    """Water mask of a pair (local file, or the per-frame download); None when ionosphere is off."""
-    if not config["estimate_ionosphere_delay"]:
-        return None
-    if LOCAL["water_mask"]:
-        return LOCAL["water_mask"]
-    return f"{CACHE}/water_mask/{dem_key(pair)}/water_mask.wgs84"
-
 
 rule check_pair:
     """Validate the pair (ids, credentials, ASF/local metadata, frame) and write pair.json; fails before downloads."""
@@ -71,7 +29,7 @@ rule check_pair:
         slc_dir=LOCAL["slc_dir"],
         net=inputs_net_args("asf_search_url"),
     shell:
-        "python {SCRIPTS}/check_pair.py --name {wildcards.pair} --reference {params.ref}"
+        "check_pair.py --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
         " --slc-dir '{params.slc_dir}' --out {output} --log {log} {params.net}"
 
@@ -92,7 +50,7 @@ rule download_slc:
     params:
         net=inputs_net_args("slc_base_url"),
     shell:
-        "python {SCRIPTS}/download_slc.py --scene {wildcards.scene} --pair-json {input.pair_json}"
+        "download_slc.py --scene {wildcards.scene} --pair-json {input.pair_json}"
         " --out {output} {params.net} 2> {log}"
 
 
@@ -113,7 +71,7 @@ rule download_orbit:
     params:
         net=inputs_net_args("orbit_base_url"),
     shell:
-        "python {SCRIPTS}/download_orbits.py --scene {wildcards.scene} --out {output.eof} {params.net} 2> {log}"
+        "download_orbits.py --scene {wildcards.scene} --out {output.eof} {params.net} 2> {log}"
 
 
 rule download_dem:
@@ -134,9 +92,10 @@ rule download_dem:
     params:
         tiles=f"{CACHE}/dem/tiles/glo_30",
         net=inputs_net_args("dem_base_url"),
+        out=lambda w, output: output[0],
     shell:
-        "python {SCRIPTS}/download_dem.py --pair-json {input.pair_json} --tile-dir {params.tiles}"
-        " --out {output[0]} {params.net} 2> {log}"
+        "download_dem.py --pair-json {input.pair_json} --tile-dir {params.tiles}"
+        " --out {params.out} {params.net} 2> {log}"
 
 
 rule geocode_dem:
@@ -154,9 +113,12 @@ rule geocode_dem:
         res="90",
     conda:
         "../../envs/inputs.yaml"
+    params:
+        src=lambda w, input: input[0],
+        out=lambda w, output: output[0],
     shell:
-        "python {SCRIPTS}/download_dem.py --from-dem {input[0]} --posting-m {wildcards.res}"
-        " --out {output[0]} 2> {log}"
+        "download_dem.py --from-dem {params.src} --posting-m {wildcards.res}"
+        " --out {params.out} 2> {log}"
 
 
 rule download_water_mask:
@@ -177,9 +139,10 @@ rule download_water_mask:
     params:
         source=f"{CACHE}/static/ne_10m_land.zip",
         net=inputs_net_args("dem_base_url"),
+        out=lambda w, output: output[0],
     shell:
-        "python {SCRIPTS}/download_water_mask.py --pair-json {input.pair_json} --source {params.source}"
-        " --out {output[0]} {params.net} 2> {log}"
+        "download_water_mask.py --pair-json {input.pair_json} --source {params.source}"
+        " --out {params.out} {params.net} 2> {log}"
 
 
 rule aux_cal:
@@ -200,5 +163,5 @@ rule aux_cal:
         local=LOCAL["aux_cal_dir"],
         net=inputs_net_args("slc_base_url"),
     shell:
-        "python {SCRIPTS}/download_aux_cal.py --pair-json {input.pair_json} --record {output}"
+        "download_aux_cal.py --pair-json {input.pair_json} --record {output}"
         " --aux-cal-dir {params.cache} --local-dir '{params.local}' {params.net} 2> {log}"

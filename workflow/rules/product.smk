@@ -6,29 +6,6 @@ product and then hard-links the delivery copy {results_dir}/products/<id>/<id>.{
 output, because <id> is unknown when the DAG is built).
 """
 
-import fnmatch
-import json
-
-import gunw_name
-
-PRODUCT = PAIR + "/product"
-
-
-def product_isce_inputs(wildcards):
-    """The ISCE files packaging reads, as declared by the step table (geocoded rasters, swath XMLs)."""
-    wanted = ("merged/*.geo", "merged/*.geo.xml", "*/IW?.xml")
-    files = []
-    for step in topsapp_steps.STEPS:
-        for f in step.declared(SETTINGS):
-            if any(fnmatch.fnmatch(f, w) for w in wanted):
-                files.append(f"{TOPSAPP}/{f}")
-    return sorted(set(files))
-
-
-def product_config_json():
-    """The workflow config recorded as provenance, without anything that looks like a credential."""
-    return json.dumps(gunw_name.sanitise(config), sort_keys=True, default=str)
-
 
 rule package_gunw:
     """gunw.nc (layout from scripts/gunw_layout.py), metadata JSON, browse PNG and the product name."""
@@ -49,13 +26,15 @@ rule package_gunw:
     conda:
         "../../envs/product.yaml"
     params:
-        topsapp=TOPSAPP,
-        out=PRODUCT,
-        logs=PAIR + "/logs",
+        topsapp=lambda w, input: os.path.dirname(os.path.dirname(input.done)),
+        out=lambda w, output: os.path.dirname(output.nc),
+        logs=lambda w, output: os.path.join(
+            os.path.dirname(os.path.dirname(output.nc)), "logs"
+        ),
         settings=lambda w: json.dumps(product_settings(w)),
-        config=product_config_json(),
+        config=product_config_json,
     shell:
-        "python {SCRIPTS}/package_gunw.py --topsapp-dir {params.topsapp} --pair-json {input.pair_json}"
+        "package_gunw.py --topsapp-dir {params.topsapp} --pair-json {input.pair_json}"
         " --out-dir {params.out} --settings {params.settings:q} --config {params.config:q}"
         " --orbit-dir {input.orbits} --log-dir {params.logs} > {log} 2>&1"
 
@@ -74,7 +53,7 @@ rule validate_gunw:
     conda:
         "../../envs/product.yaml"
     params:
-        products=RESULTS + "/products",
+        products=f"{RESULTS}/products",
     shell:
-        "python {SCRIPTS}/validate_gunw.py {input.nc} --name @{input.name} --json {input.json} --png {input.png}"
+        "validate_gunw.py {input.nc} --name @{input.name} --json {input.json} --png {input.png}"
         " --deliver {params.products} --ok {output.ok} > {log} 2>&1"

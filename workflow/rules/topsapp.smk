@@ -1,7 +1,5 @@
 """ISCE2 topsApp: stage inputs, render topsApp.xml, and one rule per step generated from the step table."""
 
-import json
-
 
 rule stage_inputs:
     """Orbits (only the chosen EOF per scene, real names), DEMs (headers valid from the topsApp dir) and the
@@ -22,71 +20,17 @@ rule stage_inputs:
     conda:
         "../../envs/product.yaml"
     params:
+        pair_dir=lambda w, output: os.path.dirname(os.path.dirname(output.safes)),
+        dem=lambda w, input: input.dem[0],
+        geocode_dem=lambda w, input: input.geocode_dem[0],
         scenes=pair_scenes,
         reference=lambda w: [slc_path(s) for s in pair_of(w)["reference_scenes"]],
         secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
     shell:
-        "python {SCRIPTS}/stage_inputs.py --pair-dir {RESULTS}/{wildcards.pair} --scenes {params.scenes}"
-        " --orbit-sources {input.orbits} --dem {input.dem[0]} --geocode-dem {input.geocode_dem[0]}"
+        "stage_inputs.py --pair-dir {params.pair_dir} --scenes {params.scenes}"
+        " --orbit-sources {input.orbits} --dem {params.dem} --geocode-dem {params.geocode_dem}"
         " --reference-safes {params.reference:q} --secondary-safes {params.secondary:q}"
         " --aux-cal-json {input.aux_cal} > {log} 2>&1"
-
-
-# The config-derived topsApp properties reach each step through the shell command (a global, not a param):
-# each step's params carry only the properties that invalidate it (the step table), so a changed setting
-# re-runs exactly the first affected step and what follows. The step renders topsApp.xml itself.
-TOPSAPP_PROPERTIES = json.dumps(SETTINGS)
-
-
-HANDOFFS = topsapp_steps.heavy_handoffs(SETTINGS)
-
-
-def heavy_marker(step):
-    return f"{TOPSAPP}/heavy/{step}.txt"
-
-
-def topsapp_step_inputs(step):
-    """Previous PICKLE (ISCE loads it), the files the step reads from outside the chain, heavy markers."""
-
-    def inputs(wildcards):
-        d = {}
-        prev = topsapp_steps.previous(step)
-        if prev:
-            d["prev"] = [
-                f"{RESULTS}/{wildcards.pair}/topsapp/{p}"
-                for p in topsapp_steps.pickle_files(prev)
-            ]
-        pdir = f"{RESULTS}/{wildcards.pair}"
-        if step in ("startup", "preprocess"):
-            d["pair_json"] = f"{pdir}/pair.json"
-            d["safes"] = f"{pdir}/inputs/safes.json"
-            d["orbits"] = f"{pdir}/inputs/orbits"
-        if step in ("verifyDEM", "topo"):
-            d["dem"] = [f"{pdir}/inputs/dem.wgs84", f"{pdir}/inputs/dem.wgs84.xml"]
-        if step in ("geocode", "geocodeoffsets"):
-            d["geocode_dem"] = [
-                f"{pdir}/inputs/geocode_dem.wgs84",
-                f"{pdir}/inputs/geocode_dem.wgs84.xml",
-            ]
-        d["heavy"] = [
-            f"{pdir}/topsapp/heavy/{producer}.txt"
-            for producer, last, _ in HANDOFFS
-            if last == step and producer != step
-        ]
-        return d
-
-    return inputs
-
-
-def topsapp_step_outputs(step):
-    files = topsapp_steps.pickle_files(step) + topsapp_steps.BY_NAME[step].declared(
-        SETTINGS
-    )
-    out = [f"{TOPSAPP}/{f}" for f in files]
-    if any(producer == step and last != step for producer, last, _ in HANDOFFS):
-        marker = heavy_marker(step)
-        out.append(marker if KEEP else temp(marker))
-    return out
 
 
 for _step in topsapp_steps.STEPS:
@@ -111,8 +55,16 @@ for _step in topsapp_steps.STEPS:
             disk_mb=rule_resources(f"topsapp_{_step.name}")["disk_mb"],
         params:
             step=_step.name,
+            # what re-runs this step: only the topsApp properties that first affect it (the step table)
             invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
+            # output-derived params are not provenance for Snakemake: the full property set (rendered into
+            # topsApp.xml by the step) and the clean-up switch must not re-run steps they do not affect
+            pair_dir=lambda w, output: os.path.dirname(
+                os.path.dirname(os.path.dirname(output[0]))
+            ),
+            properties=lambda w, output: TOPSAPP_PROPERTIES,
+            keep=lambda w, output: KEEP,
         shell:
-            "rm -f {log} && python {SCRIPTS}/run_topsapp_step.py --pair-dir {RESULTS}/{wildcards.pair}"
-            " --step {params.step} --properties {TOPSAPP_PROPERTIES:q} --keep-intermediates {KEEP}"
+            "rm -f {log} && run_topsapp_step.py --pair-dir {params.pair_dir}"
+            " --step {params.step} --properties {params.properties:q} --keep-intermediates {params.keep}"
             " --threads {threads} --log {log}"
