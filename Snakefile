@@ -7,7 +7,7 @@ min_version("9.0")
 
 if not config:
 
-    configfile: "config/config.yaml"
+    configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 envvars:
