@@ -3,6 +3,7 @@
 import fnmatch
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -233,6 +234,15 @@ def product_config_json(wildcards):
 # each step's params carry only the properties that invalidate it (the step table), so a changed setting
 # re-runs exactly the first affected step and what follows. The step renders topsApp.xml itself.
 TOPSAPP_PROPERTIES = json.dumps(SETTINGS)
+
+
+def topsapp_step_args(first_output):
+    """Arguments of run_topsapp_step.py that are not provenance (the first output is PICKLE/<step>)."""
+    pair_dir = os.path.dirname(os.path.dirname(os.path.dirname(first_output)))
+    return (
+        f"--pair-dir {shlex.quote(pair_dir)} --properties {shlex.quote(TOPSAPP_PROPERTIES)}"
+        f" --keep-intermediates {KEEP}"
+    )
 
 
 HANDOFFS = topsapp_steps.heavy_handoffs(SETTINGS)

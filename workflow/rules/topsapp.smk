@@ -57,14 +57,9 @@ for _step in topsapp_steps.STEPS:
             step=_step.name,
             # what re-runs this step: only the topsApp properties that first affect it (the step table)
             invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
-            # output-derived params are not provenance for Snakemake: the full property set (rendered into
-            # topsApp.xml by the step) and the clean-up switch must not re-run steps they do not affect
-            pair_dir=lambda w, output: os.path.dirname(
-                os.path.dirname(os.path.dirname(output[0]))
-            ),
-            properties=lambda w, output: TOPSAPP_PROPERTIES,
-            keep=lambda w, output: KEEP,
+            # output-derived params are not provenance for Snakemake: the pair directory, the full property set
+            # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
+            args=lambda w, output: topsapp_step_args(output[0]),
         shell:
-            "rm -f {log} && run_topsapp_step.py --pair-dir {params.pair_dir}"
-            " --step {params.step} --properties {params.properties:q} --keep-intermediates {params.keep}"
+            "rm -f {log} && run_topsapp_step.py --step {params.step} {params.args}"
             " --threads {threads} --log {log}"
