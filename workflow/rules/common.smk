@@ -4,10 +4,12 @@ import fnmatch
 import json
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 SCRIPTS = str(Path(workflow.basedir) / "scripts")
@@ -40,6 +42,14 @@ if _offline_errors:
         + "\n  - ".join(_offline_errors)
     )
 pairs_by_name = {p["name"]: p for p in PAIRS}
+
+# ISCE2 comes from conda (--sdm conda, envs/isce2.yaml) or from PATH; say so before anything runs.
+_methods = {str(m).lower() for m in workflow.deployment_settings.deployment_method}
+if not any("conda" in m for m in _methods) and shutil.which("topsApp.py") is None:
+    logger.warning(
+        "ISCE2 is not available: topsApp.py is not on PATH and conda is not enabled. The topsApp steps will "
+        "fail. Use `--sdm conda` (ISCE2 from envs/isce2.yaml, conda-forge) or put ISCE2's topsApp.py on PATH."
+    )
 PAIR_NAMES = list(pairs_by_name)
 
 RESULTS = config["results_dir"].rstrip("/")
