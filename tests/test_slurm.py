@@ -319,7 +319,13 @@ def test_slurm_profile_dry_run_uses_account_partition_and_model_resources(tmp_pa
     out = res.stdout + res.stderr
     assert "slurm_account=acct_x" in out and "slurm_partition=part_y" in out
     topo = out[out.index("rule topsapp_topo:") :].split("Shell command")[0]
-    assert "threads: 4" in topo, topo  # the profile must not cap threads (no `cores` from profiles/default)
+    assert "mem_mb=2000," not in topo and "runtime=30" not in topo.split("resources:")[1], (
+        topo
+    )  # model, not default
+    # threads reach sbatch unchanged only if nothing caps or overrides them (checked for real in the SLURM test)
+    text = (SLURM_PROFILE / "config.v8+.yaml").read_text()
+    assert not re.search(r"^\s*(cores|max-threads|set-threads)\s*:", text, re.M)
+    assert "cpus_per_task" not in text
 
 
 def test_default_profile_runs_locally_without_conda(tmp_path):
