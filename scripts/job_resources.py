@@ -134,14 +134,17 @@ LIGHT = Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10)
 OTHER: dict[str, Cost] = {
     "all": LIGHT,
     "check_pair": LIGHT,
-    "render_topsapp_xml": LIGHT,
     "validate_gunw": Cost(1, 1, 0.0, 0.0, "geo", 2000, 0, 100, 0),
     "stage_inputs": Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 1000, 0),
     "download_slc": Cost(1, 30, 0.0, 0.0, "full", 1000, 0, 9000, 0, min_runtime=120),
     "download_orbit": Cost(1, 5, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=30),
     "download_dem": Cost(1, 10, 0.0, 0.0, "full", 3000, 0, 3000, 0, min_runtime=60),
     "download_water_mask": Cost(1, 10, 0.0, 0.0, "full", 3000, 0, 1000, 0, min_runtime=60),
-    "download_aux_cal": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=30),
+    "aux_cal": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=30),
+    # resamples the frame's 1" DEM to the output posting (no network)
+    "geocode_dem": Cost(1, 3, 0.0, 0.0, "full", 3000, 0, 2000, 0, min_runtime=15),
+    # the offline demo's synthetic pair (scripts/synth_s1.py)
+    "generate_demo_pair": Cost(1, 2, 0.0, 0.0, "full", 2000, 0, 1000, 0, min_runtime=10),
     "package_gunw": Cost(2, 5, 0.30, 0.5, "geo", 4000, 40, 1000, 10, min_runtime=30),
 }
 FALLBACK = Cost(1, 5, 0.0, 0.0, "full", 2000, 0, 1000, 0, min_runtime=30)

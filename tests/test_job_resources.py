@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +177,33 @@ def test_cli_prints_table_and_json(capsys):
     assert len(out) == 1 + len(jr.STEP_NAMES) + len(jr.OTHER)
     assert jr.main(["--rule", "topsapp_topo", "--overrides", '{"topo": {"threads": 8}}']) == 0
     assert json.loads(capsys.readouterr().out)["threads"] == 8
+
+
+def test_every_workflow_rule_has_its_own_cost(tmp_path):
+    """A new rule must get an entry in job_resources (else it silently gets FALLBACK on a cluster)."""
+    repo = Path(__file__).resolve().parent.parent
+    demo = repo / "config" / "demo.yaml"
+    if not demo.exists():
+        pytest.skip("config/demo.yaml not there yet")
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--list-rules",
+            "-s",
+            str(repo / "Snakefile"),
+            "--configfile",
+            str(demo),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    rules = [r.split()[0] for r in res.stdout.splitlines() if r.strip() and not r.startswith(" ")]
+    assert "topsapp_topo" in rules
+    missing = [r for r in rules if jr.step_of(r) is None and r not in jr.OTHER]
+    assert not missing, f"add these rules to job_resources.OTHER: {missing}"
+    assert jr.unknown_override_keys({"topo": {}, "check_pair": {}}, rules) == []
