@@ -1,15 +1,20 @@
 """A real single-node SLURM (with accounting) for tests and CI.
 
 Why: the acceptance test of the SLURM profile must run against real ``slurmctld``/``slurmd``/``slurmdbd`` so
-that ``sacct`` shows what the executor plugin actually requested. Everything lives in one state directory
-(configs, logs, spool, a private MariaDB data dir and a private munge socket); the system ``/etc/slurm`` and
-``/etc/munge`` are not touched. Client commands find the cluster through ``SLURM_CONF`` (see ``env()``).
-Only the daemons this harness started are stopped.
+that ``sacct`` shows what the executor plugin actually requested. Configs, logs, spool, state and a private
+MariaDB data dir live in one state directory; client commands find the cluster through ``SLURM_CONF`` (see
+``env()``). Two things are machine-wide, as on any SLURM node: munge's default socket (a running munged is reused,
+else one is started there with a fresh key) and the configless link /run/slurm/conf that slurmd creates (the
+``srun`` inside each job reads its config there; removed again on stop). ``/etc/slurm`` and ``/etc/munge`` are not
+touched. Only the daemons this harness started are stopped.
 
-Needs root (daemons run as root, packages come from Debian: slurm-wlm, munge, slurmdbd, mariadb-server).
+Needs root (daemons run as root; packages from Debian: slurm-wlm, munge, slurmdbd, mariadb-server, installed when
+missing).
 
-    python tests/slurm_cluster.py up --workdir /tmp/slurm    # install + start, prints SLURM_CONF, stays up
+    python tests/slurm_cluster.py check                      # why it cannot run here, or "ok"
     python tests/slurm_cluster.py smoke                      # install, start, one sbatch job, sacct, stop
+    python tests/slurm_cluster.py up --workdir /tmp/slurm    # start and stay up (SIGINT/SIGTERM stops it);
+                                                             # then: export SLURM_CONF=/tmp/slurm/etc/slurm.conf
 """
 
 from __future__ import annotations
