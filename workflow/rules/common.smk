@@ -214,7 +214,7 @@ def inputs_water_mask_path(pair):
 
 def product_isce_inputs(wildcards):
     """The ISCE files packaging reads, as declared by the step table (geocoded rasters, swath XMLs)."""
-    wanted = ("merged/*.geo", "merged/*.geo.xml", "*/IW?.xml")
+    wanted = ("merged/*.geo", "*/IW?.xml")  # headers (.xml/.vrt) come from the same jobs
     files = []
     for step in topsapp_steps.STEPS:
         for f in step.declared(SETTINGS):
@@ -269,10 +269,9 @@ def topsapp_step_inputs(step):
         d = {}
         prev = topsapp_steps.previous(step)
         if prev:
-            d["prev"] = [
-                f"{RESULTS}/{wildcards.pair}/topsapp/{p}"
-                for p in topsapp_steps.pickle_files(prev)
-            ]
+            # PICKLE/<prev> and PICKLE/<prev>.xml come from one job: one of them carries the dependency (fewer
+            # files to resolve when planning thousands of pairs); the runner checks that both exist
+            d["prev"] = f"{RESULTS}/{wildcards.pair}/topsapp/PICKLE/{prev}.xml"
         pdir = f"{RESULTS}/{wildcards.pair}"
         if step in ("startup", "preprocess"):
             d["pair_json"] = f"{pdir}/pair.json"
