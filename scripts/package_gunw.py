@@ -235,6 +235,29 @@ def finite_mean(values) -> float:
 # --- assembling the product ---------------------------------------------------------------------------------------
 
 
+def water_on_grid(path: Path, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Boolean water mask (True = water: value 255, or 1 for 0/1 masks) sampled at the data grid's nodes.
+
+    Any GDAL-readable raster in EPSG:4326 (the ISCE .wgs84 mask of the water-mask download, a GeoTIFF);
+    nodes outside the mask are land (unmasked), as a missing mask must never hide data.
+    """
+    import rasterio
+
+    with rasterio.open(path) as src:
+        band = src.read(1)
+        inv = ~src.transform
+        cols, _ = inv * (np.asarray(lon, dtype=float), np.full(len(lon), float(np.asarray(lat)[0])))
+        _, rows = inv * (np.full(len(lat), float(np.asarray(lon)[0])), np.asarray(lat, dtype=float))
+    cols = np.floor(np.asarray(cols)).astype(int)
+    rows = np.floor(np.asarray(rows)).astype(int)
+    water = np.zeros((len(lat), len(lon)), dtype=bool)
+    rok = (rows >= 0) & (rows < band.shape[0])
+    cok = (cols >= 0) & (cols < band.shape[1])
+    sub = band[np.ix_(rows[rok], cols[cok])]
+    water[np.ix_(rok, cok)] = sub == (255 if band.max() > 1 else 1)
+    return water
+
+
 def assemble(
     topsapp_dir: Path,
     pair: dict,
@@ -242,6 +265,7 @@ def assemble(
     orbit_dir: Path | None = None,
     config: dict | None = None,
     log_dirs=(),
+    water_mask: Path | None = None,
 ) -> dict:
     """Everything to write: layer keys, variable values by path, dimension sizes, attributes, the name."""
     topsapp_dir = Path(topsapp_dir)
@@ -385,6 +409,7 @@ def assemble(
         bpar, bperp = isce_io.topsproc_baselines(isce_io.read_topsproc(tp))
     los = data["los"]
     coh = data["coherence"]
+    water = water_on_grid(Path(water_mask), data["lat"], data["lon"]) if water_mask else None
     global_attrs = {
         "Conventions": "CF-1.6",
         "product_type": "UNW GEO IFG",
@@ -419,12 +444,20 @@ def assemble(
     if "unfilteredCoherence" in data:
         uc = data["unfilteredCoherence"]
         global_attrs["mean_unfiltered_coherence_without_water_mask"] = finite_mean(uc[uc != 0])
+    if water is not None:
+        global_attrs["mean_filtered_coherence_with_water_mask"] = finite_mean(coh[(coh != 0) & ~water])
+        if "unfilteredCoherence" in data:
+            global_attrs["mean_unfiltered_coherence_with_water_mask"] = finite_mean(uc[(uc != 0) & ~water])
+        global_attrs["water_fraction"] = float(water.mean())
+        if iono_attrs:
+            iono_attrs["water_mask"] = Path(water_mask).name  # the mask's name, never a local path
     grid_attrs = {k: settings.get(k, gunw_name.DEFAULTS.get(k)) for k in L.GRID_PARAMS}
     grid_attrs["reference_scenes"] = sorted(ref_ids)
     grid_attrs["secondary_scenes"] = sorted(sec_ids)
     grid_attrs["frame_id"] = global_attrs["aria_frame_id"]
     return {
         "name": name,
+        "water": water,
         "layers": layers,
         "values": values,
         "dims": dims,
@@ -562,6 +595,7 @@ def package(
     config: dict | None = None,
     log_dirs=(),
     browse: bool = True,
+    water_mask=None,
 ) -> dict:
     """Write gunw.nc, gunw.json, gunw.png and product_name.txt into ``out_dir``; return paths, name, timings."""
     import browse_metadata
@@ -572,7 +606,13 @@ def package(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     product = assemble(
-        Path(topsapp_dir), pair, settings, Path(orbit_dir) if orbit_dir else None, config, log_dirs
+        Path(topsapp_dir),
+        pair,
+        settings,
+        Path(orbit_dir) if orbit_dir else None,
+        config,
+        log_dirs,
+        water_mask=Path(water_mask) if water_mask else None,
     )
     nc_path = out_dir / "gunw.nc"
     write_netcdf(nc_path, product)
@@ -585,6 +625,7 @@ def package(
             out_dir / "gunw.png",
             product["values"][f"{L.DATA}/unwrappedPhase"],
             product["values"][f"{L.DATA}/connectedComponents"],
+            product["water"],
         )
     product["timings"]["browse_metadata"] = time.perf_counter() - t
     (out_dir / "product_name.txt").write_text(product["name"] + "\n")
@@ -626,6 +667,10 @@ def main(argv=None):
     p.add_argument(
         "--log-dir", action="append", default=[], help="where to look for the ISCE version in logs"
     )
+    p.add_argument(
+        "--water-mask",
+        help="water mask raster (255 or 1 = water): coherence means with water mask, browse masking",
+    )
     a = p.parse_args(argv)
     result = package(
         a.topsapp_dir,
@@ -635,6 +680,7 @@ def main(argv=None):
         orbit_dir=a.orbit_dir,
         config=_json_arg(a.config),
         log_dirs=a.log_dir,
+        water_mask=a.water_mask,
     )
     json.dump(result, sys.stdout, indent=1)
     print()

@@ -214,13 +214,26 @@ def inputs_water_mask_path(pair):
 
 def product_isce_inputs(wildcards):
     """The ISCE files packaging reads, as declared by the step table (geocoded rasters, swath XMLs)."""
-    wanted = ("merged/*.geo", "*/IW?.xml")  # headers (.xml/.vrt) come from the same jobs
+    wanted = (
+        "merged/*.geo",
+        "*/IW?.xml",
+    )  # headers (.xml/.vrt) come from the same jobs
     files = []
     for step in topsapp_steps.STEPS:
         for f in step.declared(SETTINGS):
             if any(fnmatch.fnmatch(f, w) for w in wanted):
                 files.append(f"{TOPSAPP}/{f}")
     return sorted(set(files))
+
+
+def product_water_mask(wildcards):
+    """The pair's water mask (binary first, then its header files) when ionosphere is estimated, else none."""
+    path = inputs_water_mask_path(pair_of(wildcards))
+    if not path:
+        return []
+    return [path] + [
+        f"{path}{ext}" for ext in (".xml", ".vrt") if path.endswith(".wgs84")
+    ]
 
 
 def product_config_json(wildcards):

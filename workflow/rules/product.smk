@@ -14,6 +14,7 @@ rule package_gunw:
         pair_json=f"{PAIR}/pair.json",
         isce=product_isce_inputs,
         orbits=f"{PAIR}/inputs/orbits",
+        water_mask=lambda w: product_water_mask(w),
     output:
         nc=f"{PRODUCT}/gunw.nc",
         json=f"{PRODUCT}/gunw.json",
@@ -33,10 +34,13 @@ rule package_gunw:
         ),
         settings=lambda w: json.dumps(product_settings(w)),
         config=product_config_json,
+        water=lambda w, input: (
+            f"--water-mask {input.water_mask[0]}" if input.water_mask else ""
+        ),
     shell:
         "package_gunw.py --topsapp-dir {params.topsapp} --pair-json {input.pair_json}"
         " --out-dir {params.out} --settings {params.settings:q} --config {params.config:q}"
-        " --orbit-dir {input.orbits} --log-dir {params.logs} > {log} 2>&1"
+        " --orbit-dir {input.orbits} --log-dir {params.logs} {params.water} > {log} 2>&1"
 
 
 rule validate_gunw:
