@@ -16,6 +16,7 @@ import netCDF4
 import numpy as np
 import pytest
 import rasterio
+
 from conftest import REPO
 from e2e import double_env, snakemake_cmd
 
