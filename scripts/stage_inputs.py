@@ -177,29 +177,38 @@ def write_safes(path: Path, reference: list[str], secondary: list[str], aux_cal_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Stage a pair's orbit files and DEMs into <pair>/inputs/.")
-    parser.add_argument("--pair-dir", required=True, type=Path)
-    parser.add_argument("--scenes", nargs="+", required=True, help="all scene ids of the pair")
-    parser.add_argument(
+    parser = argparse.ArgumentParser(
+        description="Stage a pair's inputs into <pair>/inputs/: `scenes` (chosen orbit files + SAFE paths) or "
+        "`dem` (one ISCE DEM with a header valid from the topsApp directory). Separate, so that a new geocoding "
+        "DEM (another output resolution) does not touch what preprocess reads."
+    )
+    sub = parser.add_subparsers(dest="what", required=True)
+    scenes = sub.add_parser("scenes", help="orbits/ and safes.json")
+    scenes.add_argument("--pair-dir", required=True, type=Path)
+    scenes.add_argument("--scenes", nargs="+", required=True, help="all scene ids of the pair")
+    scenes.add_argument(
         "--orbit-sources", nargs="+", required=True, type=Path, help="EOF files or directories"
     )
-    parser.add_argument("--dem", required=True, type=Path, help="ISCE DEM binary for topo")
-    parser.add_argument("--geocode-dem", required=True, type=Path, help="ISCE DEM binary for geocoding")
-    parser.add_argument("--reference-safes", nargs="+", required=True, help="reference SAFE dirs / zips")
-    parser.add_argument("--secondary-safes", nargs="+", required=True, help="secondary SAFE dirs / zips")
-    parser.add_argument(
+    scenes.add_argument("--reference-safes", nargs="+", required=True, help="reference SAFE dirs / zips")
+    scenes.add_argument("--secondary-safes", nargs="+", required=True, help="secondary SAFE dirs / zips")
+    scenes.add_argument(
         "--aux-cal-json", type=Path, default=None, help="aux_cal.json of the pair (its aux_cal_dir, if any)"
     )
+    dem = sub.add_parser("dem", help="one DEM as <pair>/inputs/<name>.wgs84 (+ .xml, .vrt)")
+    dem.add_argument("--pair-dir", required=True, type=Path)
+    dem.add_argument("--source", required=True, type=Path, help="ISCE DEM binary (its .xml beside it)")
+    dem.add_argument("--name", required=True, choices=["dem", "geocode_dem"])
     args = parser.parse_args(argv)
     inputs = args.pair_dir / "inputs"
     try:
-        stage_orbits(args.scenes, args.orbit_sources, inputs / "orbits")
-        stage_dem(args.dem, inputs / "dem.wgs84", "../inputs/dem.wgs84")
-        stage_dem(args.geocode_dem, inputs / "geocode_dem.wgs84", "../inputs/geocode_dem.wgs84")
-        aux_cal_dir = (
-            json.loads(args.aux_cal_json.read_text()).get("aux_cal_dir") or "" if args.aux_cal_json else ""
-        )
-        write_safes(inputs / "safes.json", args.reference_safes, args.secondary_safes, aux_cal_dir)
+        if args.what == "scenes":
+            stage_orbits(args.scenes, args.orbit_sources, inputs / "orbits")
+            aux_cal_dir = ""
+            if args.aux_cal_json:
+                aux_cal_dir = json.loads(args.aux_cal_json.read_text()).get("aux_cal_dir") or ""
+            write_safes(inputs / "safes.json", args.reference_safes, args.secondary_safes, aux_cal_dir)
+        else:
+            stage_dem(args.source, inputs / f"{args.name}.wgs84", f"../inputs/{args.name}.wgs84")
     except StagingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

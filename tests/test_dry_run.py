@@ -38,7 +38,7 @@ def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):
     jobs = planned_jobs(proc.stdout)
     for step in topsapp_steps.STEP_NAMES:
         assert f"topsapp_{step}" in jobs
-    for rule in ("check_pair", "download_slc", "download_orbit", "download_dem", "stage_inputs"):
+    for rule in ("check_pair", "download_slc", "download_orbit", "download_dem", "stage_scenes", "stage_dem"):
         assert rule in jobs
     for rule in ("package_gunw", "validate_gunw", "all"):
         assert rule in jobs

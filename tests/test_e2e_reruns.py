@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import DOUBLE_BIN, REPO
 from e2e import double_env, executed_rules, planned_jobs, run_snakemake, snakemake_cmd
@@ -133,3 +134,49 @@ def test_killed_run_is_finished_by_rerun_incomplete(geocoded):
     assert not set(ran) & set(UPSTREAM + ["topsapp_filter"])
     final = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change)
     assert planned_jobs(final.stdout) == {}, final.stdout
+
+
+FROM_MERGE = ["topsapp_mergebursts", *FROM_FILTER]
+
+
+def _demo_variant(path: Path, keep: bool, range_looks: int = 8) -> Path:
+    """config/demo.yaml with another range looks (an output-resolution change) and keep_intermediates."""
+    cfg = yaml.safe_load(DEMO.read_text())
+    cfg["keep_intermediates"] = keep
+    cfg["topsapp"]["range_looks"] = range_looks
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_looks_change_without_kept_intermediates_recomputes_the_deleted_groups(geocoded):
+    """keep_intermediates off: burst products are gone, so their producers come back (from topo on)."""
+    work, _ = geocoded
+    variant = _demo_variant(work / "looks4.yaml", keep=False, range_looks=4)
+    plan = planned_jobs(run_snakemake(work, variant, "-n", "--until", "topsapp_geocode").stdout)
+    assert (
+        "Params have changed" in plan["topsapp_mergebursts"] and "range looks" in plan["topsapp_mergebursts"]
+    )
+    assert {"topsapp_topo", "topsapp_fineresamp", "topsapp_burstifg"} <= set(plan), plan
+    assert not {
+        "topsapp_startup",
+        "topsapp_preprocess",
+        "topsapp_computeBaselines",
+        "topsapp_verifyDEM",
+    } & set(plan)
+
+
+def test_looks_change_with_kept_intermediates_reruns_only_from_mergebursts(tmp_path):
+    run_snakemake(tmp_path, _demo_variant(tmp_path / "keep.yaml", keep=True), "--until", "topsapp_geocode")
+    (pair_dir,) = [p for p in (tmp_path / "demo" / "results").iterdir() if (p / "topsapp").is_dir()]
+    assert list((pair_dir / "topsapp" / "fine_interferogram").glob("IW*/burst_*.int"))
+    before = _pickles(pair_dir)
+    variant = _demo_variant(tmp_path / "keep_looks4.yaml", keep=True, range_looks=4)
+    plan = planned_jobs(run_snakemake(tmp_path, variant, "-n", "--until", "topsapp_geocode").stdout)
+    assert set(plan) == set(FROM_MERGE), plan
+    done = run_snakemake(tmp_path, variant, "--until", "topsapp_geocode")
+    assert set(executed_rules(done.stdout + done.stderr)) == set(FROM_MERGE)
+    after = _pickles(pair_dir)
+    assert all(
+        after[s] == before[s] for s in ("startup", "preprocess", "topo", "fineresamp", "ion", "burstifg")
+    )
+    assert '<property name="range looks">4</property>' in (pair_dir / "topsapp" / "topsApp.xml").read_text()

@@ -99,7 +99,7 @@ def orbit_path(scene):
 
 
 def orbit_sources(wildcards):
-    """What stage_inputs chooses orbits from: the local orbit directory, or one cached EOF per scene."""
+    """What stage_scenes chooses orbits from: the local orbit directory, or one cached EOF per scene."""
     if LOCAL["orbit_dir"]:
         return [LOCAL["orbit_dir"]]
     return [orbit_path(s) for s in pair_scenes(wildcards)]

@@ -1,36 +1,53 @@
 """ISCE2 topsApp: stage inputs, render topsApp.xml, and one rule per step generated from the step table."""
 
 
-rule stage_inputs:
-    """Orbits (only the chosen EOF per scene, real names), DEMs (headers valid from the topsApp dir) and the
-    SAFE paths; everything the topsApp steps read from outside their own chain."""
+rule stage_scenes:
+    """The chosen orbit file per scene (real names, nothing else: ISCE picks from the directory) and the SAFE
+    paths: what preprocess reads besides topsApp.xml."""
     input:
         slcs=lambda w: [slc_path(s) for s in pair_scenes(w)],
         orbits=orbit_sources,
-        dem=lambda w: isce_raster(dem_path(pair_of(w), "topo")),
-        geocode_dem=lambda w: isce_raster(dem_path(pair_of(w), "geocode")),
         aux_cal=f"{PAIR}/inputs/aux_cal.json",
     output:
         orbits=directory(f"{PAIR}/inputs/orbits"),
-        dem=multiext(f"{PAIR}/inputs/dem.wgs84", "", ".xml", ".vrt"),
-        geocode_dem=multiext(f"{PAIR}/inputs/geocode_dem.wgs84", "", ".xml", ".vrt"),
         safes=f"{PAIR}/inputs/safes.json",
     log:
-        f"{PAIR}/logs/stage_inputs.log",
+        f"{PAIR}/logs/stage_scenes.log",
     conda:
         "../../envs/product.yaml"
     params:
         pair_dir=lambda w, output: os.path.dirname(os.path.dirname(output.safes)),
-        dem=lambda w, input: input.dem[0],
-        geocode_dem=lambda w, input: input.geocode_dem[0],
         scenes=pair_scenes,
         reference=lambda w: [slc_path(s) for s in pair_of(w)["reference_scenes"]],
         secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
     shell:
-        "stage_inputs.py --pair-dir {params.pair_dir} --scenes {params.scenes}"
-        " --orbit-sources {input.orbits} --dem {params.dem} --geocode-dem {params.geocode_dem}"
-        " --reference-safes {params.reference:q} --secondary-safes {params.secondary:q}"
-        " --aux-cal-json {input.aux_cal} > {log} 2>&1"
+        "stage_inputs.py scenes --pair-dir {params.pair_dir} --scenes {params.scenes}"
+        " --orbit-sources {input.orbits} --reference-safes {params.reference:q}"
+        " --secondary-safes {params.secondary:q} --aux-cal-json {input.aux_cal} > {log} 2>&1"
+
+
+rule stage_dem:
+    """A DEM (dem = 1 arcsec for topo, geocode_dem = output posting) with its ISCE header rewritten to be valid
+    from the topsApp directory and `reference` WGS84; one rule per DEM so a new output resolution re-runs only
+    geocoding."""
+    input:
+        lambda w: isce_raster(
+            dem_path(pair_of(w), "topo" if w.name == "dem" else "geocode")
+        ),
+    output:
+        multiext(f"{PAIR}/inputs/{{name}}.wgs84", "", ".xml", ".vrt"),
+    log:
+        f"{PAIR}/logs/stage_{{name}}.log",
+    wildcard_constraints:
+        name="dem|geocode_dem",
+    conda:
+        "../../envs/product.yaml"
+    params:
+        pair_dir=lambda w, output: os.path.dirname(os.path.dirname(output[0])),
+        source=lambda w, input: input[0],
+    shell:
+        "stage_inputs.py dem --pair-dir {params.pair_dir} --source {params.source} --name {wildcards.name}"
+        " > {log} 2>&1"
 
 
 for _step in topsapp_steps.STEPS:
