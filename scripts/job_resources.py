@@ -136,6 +136,9 @@ OTHER: dict[str, Cost] = {
     "check_pair": LIGHT,
     "validate_gunw": Cost(1, 1, 0.0, 0.0, "geo", 2000, 0, 100, 0),
     "stage_inputs": Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 1000, 0),
+    # per-pair staging: orbit copies + SAFE paths; DEM headers/links valid from the topsApp dir (small I/O)
+    "stage_scenes": Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 100, 0),
+    "stage_dem": Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 1000, 0),
     "download_slc": Cost(1, 30, 0.0, 0.0, "full", 1000, 0, 9000, 0, min_runtime=120),
     "download_orbit": Cost(1, 5, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=30),
     "download_dem": Cost(1, 10, 0.0, 0.0, "full", 3000, 0, 3000, 0, min_runtime=60),
