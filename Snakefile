@@ -26,8 +26,27 @@ include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
 
 
+# Cheap or network-bound jobs run on the submit host (compute nodes are often offline); no SLURM job each.
 localrules:
     all,
+    check_pair,
+    download_slc,
+    download_orbit,
+    download_dem,
+    download_water_mask,
+    aux_cal,
+    stage_scenes,
+    stage_dem,
+    validate_gunw,
+
+
+_unknown = job_resources.unknown_override_keys(
+    config["resources"], [r.name for r in workflow.rules]
+)
+if _unknown:
+    raise WorkflowError(
+        f"config `resources:` names no rule or topsApp step: {_unknown}; see config/README.md"
+    )
 
 
 # Every configured pair, packaged and validated.

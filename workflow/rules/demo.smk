@@ -24,6 +24,10 @@ if DEMO_REQUESTED:
             f"{DEMO_DIR}/logs/generate_demo_pair.log",
         conda:
             "../../envs/product.yaml"
+        threads: rule_resources("generate_demo_pair")["threads"]
+        resources:
+            mem_mb=rule_resources("generate_demo_pair")["mem_mb"],
+            runtime=rule_resources("generate_demo_pair")["runtime"],
         params:
             centre_lat=DEMO.get("centre_lat", 35.0),
             centre_lon=DEMO.get("centre_lon", -118.0),

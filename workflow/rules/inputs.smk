@@ -113,6 +113,11 @@ rule geocode_dem:
         res="90",
     conda:
         "../../envs/inputs.yaml"
+    threads: rule_resources("geocode_dem")["threads"]
+    resources:
+        mem_mb=rule_resources("geocode_dem")["mem_mb"],
+        runtime=rule_resources("geocode_dem")["runtime"],
+        disk_mb=rule_resources("geocode_dem")["disk_mb"],
     params:
         src=lambda w, input: input[0],
         out=lambda w, output: output[0],

@@ -26,6 +26,11 @@ rule package_gunw:
         f"{PAIR}/benchmarks/package_gunw.tsv"
     conda:
         "../../envs/product.yaml"
+    threads: rule_resources("package_gunw")["threads"]
+    resources:
+        mem_mb=rule_resources("package_gunw")["mem_mb"],
+        runtime=rule_resources("package_gunw")["runtime"],
+        disk_mb=rule_resources("package_gunw")["disk_mb"],
     params:
         topsapp=lambda w, input: os.path.dirname(os.path.dirname(input.done)),
         out=lambda w, output: os.path.dirname(output.nc),
