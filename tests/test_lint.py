@@ -34,5 +34,7 @@ def test_ruff_is_clean():
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "scripts").glob("*.py")))
 def test_every_script_runs_standalone_with_help(script):
-    proc = _run(str(REPO / "scripts" / script), "--help")
+    path = REPO / "scripts" / script
+    assert path.read_text().startswith("#!/usr/bin/env python3") and path.stat().st_mode & 0o111
+    proc = _run(sys.executable, str(path), "--help")
     assert proc.returncode == 0 and "usage" in proc.stdout.lower(), proc.stderr[-2000:]
