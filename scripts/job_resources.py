@@ -47,32 +47,7 @@ RETRY_FACTOR = 1.5
 REFERENCE_BURSTS = 27  # 3 swaths x 9 bursts: one GUNW frame
 LOOKS = {90: 19 * 7, 30: 7 * 3}  # range x azimuth looks of the merged products (config docs / reference tool)
 
-STEP_NAMES = (
-    "startup",
-    "preprocess",
-    "computeBaselines",
-    "verifyDEM",
-    "topo",
-    "subsetoverlaps",
-    "coarseoffsets",
-    "coarseresamp",
-    "overlapifg",
-    "prepesd",
-    "esd",
-    "rangecoreg",
-    "fineoffsets",
-    "fineresamp",
-    "ion",
-    "burstifg",
-    "mergebursts",
-    "filter",
-    "unwrap",
-    "unwrap2stage",
-    "geocode",
-    "denseoffsets",
-    "filteroffsets",
-    "geocodeoffsets",
-)
+from topsapp_steps import STEP_NAMES  # noqa: E402  (the one step table)
 
 
 @dataclass(frozen=True)

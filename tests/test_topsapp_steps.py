@@ -126,3 +126,15 @@ def test_filter_power_and_resolution_invalidate_the_documented_first_steps():
     assert changed_steps(estimate_ionosphere_delay=False) == ["ion", "geocode"]
     assert changed_steps(esd_coherence_threshold=0.8) == ["subsetoverlaps", "prepesd", "esd"]
     assert changed_steps(dense_offsets=True) == ["denseoffsets"]
+
+
+def test_the_double_and_the_table_name_the_same_steps_in_order():
+    """The ISCE2 double is an independent imitation of topsApp; its step list must equal our table's."""
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "tests" / "isce2_double"))
+    import isce2_double.steps as double_steps
+
+    assert tuple(double_steps.STEP_NAMES) == ts.STEP_NAMES
