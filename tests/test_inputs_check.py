@@ -24,6 +24,7 @@ from inputs_support import (
     S0418,
     Services,
     edl_env,
+    require_shared,
 )
 
 
@@ -214,6 +215,7 @@ def test_good_pair_from_asf_writes_contract(services, tmp_path, monkeypatch):
 
 
 def test_good_local_pair_needs_no_network_or_credentials(tmp_path, monkeypatch):
+    require_shared()
     monkeypatch.delenv("EARTHDATA_USERNAME", raising=False)
     monkeypatch.setenv("NETRC", str(tmp_path / "none"))
     out = tmp_path / "pair.json"
@@ -247,6 +249,7 @@ def _meta_from_feature(f):
 
 def test_metadata_rules_on_real_asf_records():
     """Mixed directions, non-contiguous slices and empty ref∩sec on real ASF footprints (frame 9847 results)."""
+    require_shared()
     feats = _features("frame_9847_asf_results.json")
     by_date = {}
     for f in feats:

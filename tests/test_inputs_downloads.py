@@ -28,6 +28,7 @@ from inputs_support import (
     Services,
     edl_env,
     fast_policy,
+    require_shared,
 )
 
 
@@ -206,6 +207,7 @@ def test_orbit_provider_fallback_to_cdse(services, tmp_path):
 
 
 def test_validate_eof_on_real_files():
+    require_shared()
     info = download_orbits.validate_eof(RESORB_2022)
     assert info["type"] == "RESORB" and info["n_state_vectors"] == 1186
     with pytest.raises(ValueError, match="expected"):
