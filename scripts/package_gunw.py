@@ -444,6 +444,11 @@ def assemble(
     if "unfilteredCoherence" in data:
         uc = data["unfilteredCoherence"]
         global_attrs["mean_unfiltered_coherence_without_water_mask"] = finite_mean(uc[uc != 0])
+    # quality numbers users ask for (a product can "succeed" and still be mostly unwrapped garbage)
+    cc = np.asarray(data["connectedComponents"])
+    has_data = cc >= 0  # -1 = no data
+    global_attrs["percent_unwrapped"] = float(100.0 * (cc[has_data] >= 1).mean()) if has_data.any() else 0.0
+    global_attrs["number_of_connected_components"] = int(len(np.unique(cc[cc >= 1])))
     if water is not None:
         global_attrs["mean_filtered_coherence_with_water_mask"] = finite_mean(coh[(coh != 0) & ~water])
         if "unfilteredCoherence" in data:

@@ -42,3 +42,31 @@ def test_zero_one_masks_and_nodes_outside_the_mask(tmp_path):
     lat = np.array([35.095])
     water = package_gunw.water_on_grid(tmp_path / "m.tif", lat, lon)
     assert water.tolist() == [[True, False]]
+
+
+def test_quality_numbers_are_in_the_product(recorded_dir, tmp_path):
+    """percent_unwrapped and number_of_connected_components, from the real recorded ISCE2 outputs."""
+    import json
+
+    run = recorded_dir / "standard" / "run"
+    pair = {
+        "pair": "t",
+        "reference_scenes": ["S1A_IW_SLC__1SDV_20200113T140000_20200113T140010_030176_037499_BBBB"],
+        "secondary_scenes": ["S1A_IW_SLC__1SDV_20200101T140000_20200101T140010_030001_036EA1_AAAA"],
+        "frame_id": -1,
+        "mission": "S1A",
+        "track": 4,
+        "flight_direction": "ASCENDING",
+        "reference_start": "2020-01-13T14:00:04",
+        "reference_stop": "2020-01-13T14:00:10",
+        "secondary_start": "2020-01-01T14:00:04",
+        "secondary_stop": "2020-01-01T14:00:10",
+        "extent_snwe": [34.9121, 35.0878, -118.0168, -117.9833],
+        "roi_snwe": [34.9121, 35.0878, -118.0168, -117.9833],
+    }
+    (tmp_path / "pair.json").write_text(json.dumps(pair))
+    settings = {"output_resolution": 30, "frame_id": -1}
+    product = package_gunw.assemble(run, pair, settings, recorded_dir / "standard" / "inputs" / "orbits")
+    attrs = product["global_attrs"]
+    assert 90.0 < attrs["percent_unwrapped"] <= 100.0
+    assert attrs["number_of_connected_components"] >= 1
