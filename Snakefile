@@ -10,10 +10,6 @@ if not config:
     configfile: f"{workflow.basedir}/config/config.yaml"
 
 
-envvars:
-    "PATH",
-
-
 wildcard_constraints:
     pair="[^/]+",
     scene="S1[A-D]_[A-Z0-9_]{63}",
@@ -26,6 +22,11 @@ include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
 
 
+envvars:
+    "PATH",
+    "GUNW_TOPSAPP_PROPERTIES",
+
+
 # Cheap or network-bound jobs run on the submit host (compute nodes are often offline); no SLURM job each.
 localrules:
     all,
@@ -34,7 +35,6 @@ localrules:
     download_orbit,
     download_dem,
     download_water_mask,
-    aux_cal,
     stage_scenes,
     stage_dem,
     validate_gunw,

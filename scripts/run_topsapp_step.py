@@ -266,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--step", required=True, choices=STEP_NAMES)
     parser.add_argument(
-        "--properties", required=True, help="JSON object of the config-derived topsApp properties"
+        "--properties",
+        default=os.environ.get("GUNW_TOPSAPP_PROPERTIES"),
+        help="JSON object of the config-derived topsApp properties (default: $GUNW_TOPSAPP_PROPERTIES, set by "
+        "the workflow)",
     )
     parser.add_argument("--log", required=True, type=Path)
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS for ISCE2")
@@ -277,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         help="False deletes heavy intermediates once this step is their last consumer",
     )
     args = parser.parse_args(argv)
+    if not args.properties:
+        parser.error("no topsApp properties: give --properties or set GUNW_TOPSAPP_PROPERTIES")
     settings = json.loads(args.properties)
     workdir = args.pair_dir / "topsapp"
     todo = plan(args.step, settings, args.keep_intermediates.lower() == "true")

@@ -213,11 +213,10 @@ def inputs_water_mask_path(pair):
 
 
 def product_isce_inputs(wildcards):
-    """The ISCE files packaging reads, as declared by the step table (geocoded rasters, swath XMLs)."""
-    wanted = (
-        "merged/*.geo",
-        "*/IW?.xml",
-    )  # headers (.xml/.vrt) come from the same jobs
+    """The geocoded rasters packaging reads, as declared by the step table. Their headers and the swath XMLs
+    come from the same or earlier jobs of the PICKLE chain, so they need no edges of their own.
+    """
+    wanted = ("merged/*.geo",)
     files = []
     for step in topsapp_steps.STEPS:
         for f in step.declared(SETTINGS):
@@ -257,15 +256,16 @@ def product_config_json(wildcards):
 # each step's params carry only the properties that invalidate it (the step table), so a changed setting
 # re-runs exactly the first affected step and what follows. The step renders topsApp.xml itself.
 TOPSAPP_PROPERTIES = json.dumps(SETTINGS)
+# The steps read the full property set from the environment (declared with `envvars:` in the Snakefile, so remote
+# jobs get it too): it is not provenance of any single step, and kilobytes of JSON in every shell command would
+# flood the console and slow planning.
+os.environ["GUNW_TOPSAPP_PROPERTIES"] = TOPSAPP_PROPERTIES
 
 
 def topsapp_step_args(first_output):
     """Arguments of run_topsapp_step.py that are not provenance (the first output is PICKLE/<step>)."""
     pair_dir = os.path.dirname(os.path.dirname(os.path.dirname(first_output)))
-    return (
-        f"--pair-dir {shlex.quote(pair_dir)} --properties {shlex.quote(TOPSAPP_PROPERTIES)}"
-        f" --keep-intermediates {KEEP}"
-    )
+    return f"--pair-dir {shlex.quote(pair_dir)} --keep-intermediates {KEEP}"
 
 
 HANDOFFS = topsapp_steps.heavy_handoffs(SETTINGS)
@@ -291,12 +291,11 @@ def topsapp_step_inputs(step):
             d["safes"] = f"{pdir}/inputs/safes.json"
             d["orbits"] = f"{pdir}/inputs/orbits"
         if step in ("verifyDEM", "topo"):
-            d["dem"] = [f"{pdir}/inputs/dem.wgs84", f"{pdir}/inputs/dem.wgs84.xml"]
+            d["dem"] = (
+                f"{pdir}/inputs/dem.wgs84"  # its .xml/.vrt come from the same staging job
+            )
         if step in ("geocode", "geocodeoffsets"):
-            d["geocode_dem"] = [
-                f"{pdir}/inputs/geocode_dem.wgs84",
-                f"{pdir}/inputs/geocode_dem.wgs84.xml",
-            ]
+            d["geocode_dem"] = f"{pdir}/inputs/geocode_dem.wgs84"
         d["heavy"] = [
             f"{pdir}/topsapp/heavy/{producer}.txt"
             for producer, last, _ in HANDOFFS

@@ -148,25 +148,3 @@ rule download_water_mask:
     shell:
         "download_water_mask.py --pair-json {input.pair_json} --source {params.source}"
         " --out {params.out} {params.net} 2> {log}"
-
-
-rule aux_cal:
-    """AUX_CAL only if an input has IPF 002.36 (known after the check): shared download, per-pair record."""
-    input:
-        pair_json=f"{PAIR}/pair.json",
-    output:
-        f"{PAIR}/inputs/aux_cal.json",
-    log:
-        f"{PAIR}/logs/aux_cal.log",
-    retries: INPUTS_JOB_RETRIES
-    conda:
-        "../../envs/inputs.yaml"
-    resources:
-        downloads=1,
-    params:
-        cache=f"{CACHE}/aux_cal",
-        local=LOCAL["aux_cal_dir"],
-        net=inputs_net_args("slc_base_url"),
-    shell:
-        "download_aux_cal.py --pair-json {input.pair_json} --record {output}"
-        " --aux-cal-dir {params.cache} --local-dir '{params.local}' {params.net} 2> {log}"

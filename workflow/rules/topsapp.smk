@@ -2,28 +2,39 @@
 
 
 rule stage_scenes:
-    """The chosen orbit file per scene (real names, nothing else: ISCE picks from the directory) and the SAFE
-    paths: what preprocess reads besides topsApp.xml."""
+    """The chosen orbit file per scene (real names, nothing else: ISCE picks from the directory), the SAFE paths,
+    and AUX_CAL when a scene has IPF 002.36 (known from the check; a shared download, recorded per pair): what
+    preprocess reads besides topsApp.xml. One job, so a thousand-pair stack plans fast.
+    """
     input:
+        pair_json=f"{PAIR}/pair.json",
         slcs=lambda w: [slc_path(s) for s in pair_scenes(w)],
         orbits=orbit_sources,
-        aux_cal=f"{PAIR}/inputs/aux_cal.json",
     output:
         orbits=directory(f"{PAIR}/inputs/orbits"),
         safes=f"{PAIR}/inputs/safes.json",
+        aux_cal=f"{PAIR}/inputs/aux_cal.json",
     log:
         f"{PAIR}/logs/stage_scenes.log",
+    retries: INPUTS_JOB_RETRIES
     conda:
-        "../../envs/product.yaml"
+        "../../envs/inputs.yaml"
+    resources:
+        downloads=1,
     params:
         pair_dir=lambda w, output: os.path.dirname(os.path.dirname(output.safes)),
         scenes=pair_scenes,
         reference=lambda w: [slc_path(s) for s in pair_of(w)["reference_scenes"]],
         secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
+        aux_cal_cache=f"{CACHE}/aux_cal",
+        aux_cal_local=LOCAL["aux_cal_dir"],
+        net=inputs_net_args("slc_base_url"),
     shell:
-        "stage_inputs.py scenes --pair-dir {params.pair_dir} --scenes {params.scenes}"
+        "(download_aux_cal.py --pair-json {input.pair_json} --record {output.aux_cal}"
+        " --aux-cal-dir {params.aux_cal_cache} --local-dir={params.aux_cal_local:q} {params.net}"
+        " && stage_inputs.py scenes --pair-dir {params.pair_dir} --scenes {params.scenes}"
         " --orbit-sources {input.orbits} --reference-safes {params.reference:q}"
-        " --secondary-safes {params.secondary:q} --aux-cal-json {input.aux_cal} > {log} 2>&1"
+        " --secondary-safes {params.secondary:q} --aux-cal-json {output.aux_cal}) > {log} 2>&1"
 
 
 rule stage_dem:
