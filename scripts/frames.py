@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,13 +52,24 @@ def _read_zip(name: str) -> list[dict]:
         return json.loads(zf.read(member))["features"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class FrameRow:
     frame_id: int
     track_min: int
     track_max: int
     direction: str
-    geometry: BaseGeometry  # latitude-aligned frame (2D)
+    geojson: dict = field(
+        repr=False, compare=False
+    )  # latitude-aligned frame, built into shapely on first use
+    _geometry: BaseGeometry | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def geometry(self) -> BaseGeometry:
+        """The latitude-aligned frame (2D). Lazy: the offline config checks of a big stack need only ids,
+        tracks and directions, and building 27,563 shapely polygons would cost seconds at every start."""
+        if self._geometry is None:
+            self._geometry = _to_2d(shape(self.geojson))
+        return self._geometry
 
     @property
     def tracks(self) -> set[int]:
@@ -82,7 +93,7 @@ def frame_table() -> dict[int, list[FrameRow]]:
             track_min=int(p["relative_orbit_number_min"]),
             track_max=int(p["relative_orbit_number_max"]),
             direction=str(p["orbit_direction"]).upper(),
-            geometry=_to_2d(shape(feat["geometry"])),
+            geojson=feat["geometry"],
         )
         table.setdefault(row.frame_id, []).append(row)
     return table
