@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from topsapp_xml import ION_PROPERTIES
+
 Settings = dict
 
 
@@ -240,24 +242,7 @@ STEPS: tuple[Step, ...] = (
         "ion",
         ion_on,
         declared=lambda s: raster("ion/ion_cal/filt.ion") if ion_on(s) else [],
-        invalidated_by=(
-            "do ionosphere correction",
-            "consider burst properties in ionosphere computation",
-            "start ionosphere step",
-            "end ionosphere step",
-            "height of ionosphere layer in km",
-            "apply polynomial fit before filtering ionosphere phase",
-            "maximum window size for filtering ionosphere phase",
-            "minimum window size for filtering ionosphere phase",
-            "maximum window size for filtering ionosphere azimuth shift",
-            "minimum window size for filtering ionosphere azimuth shift",
-            "correct phase error caused by ionosphere azimuth shift",
-            "areas masked out in ionospheric phase estimation",
-            "total number of azimuth looks in the ionosphere processing",
-            "total number of range looks in the ionosphere processing",
-            "number of azimuth looks at first stage for ionosphere phase unwrapping",
-            "number of range looks at first stage for ionosphere phase unwrapping",
-        ),
+        invalidated_by=("do ionosphere correction", *ION_PROPERTIES),
         heavy=(Heavy(("ion/lower/*", "ion/upper/*"), (("ion", ion_on),)),),
         description="split-spectrum ionosphere; always unwraps with snaphu internally",
     ),

@@ -68,23 +68,27 @@ KNOWN_PROPERTIES = frozenset(
         "renderer",
         "do ionosphere correction",
         "apply ionosphere correction",
-        "consider burst properties in ionosphere computation",
-        "start ionosphere step",
-        "end ionosphere step",
-        "height of ionosphere layer in km",
-        "apply polynomial fit before filtering ionosphere phase",
-        "maximum window size for filtering ionosphere phase",
-        "minimum window size for filtering ionosphere phase",
-        "maximum window size for filtering ionosphere azimuth shift",
-        "minimum window size for filtering ionosphere azimuth shift",
-        "correct phase error caused by ionosphere azimuth shift",
-        "areas masked out in ionospheric phase estimation",
-        "total number of azimuth looks in the ionosphere processing",
-        "total number of range looks in the ionosphere processing",
-        "number of azimuth looks at first stage for ionosphere phase unwrapping",
-        "number of range looks at first stage for ionosphere phase unwrapping",
     }
 )
+# The ionosphere step's own parameters (besides the on/off and apply switches), all first used by `ion`.
+ION_PROPERTIES = (
+    "consider burst properties in ionosphere computation",
+    "start ionosphere step",
+    "end ionosphere step",
+    "height of ionosphere layer in km",
+    "apply polynomial fit before filtering ionosphere phase",
+    "maximum window size for filtering ionosphere phase",
+    "minimum window size for filtering ionosphere phase",
+    "maximum window size for filtering ionosphere azimuth shift",
+    "minimum window size for filtering ionosphere azimuth shift",
+    "correct phase error caused by ionosphere azimuth shift",
+    "areas masked out in ionospheric phase estimation",
+    "total number of azimuth looks in the ionosphere processing",
+    "total number of range looks in the ionosphere processing",
+    "number of azimuth looks at first stage for ionosphere phase unwrapping",
+    "number of range looks at first stage for ionosphere phase unwrapping",
+)
+KNOWN_PROPERTIES = KNOWN_PROPERTIES | frozenset(ION_PROPERTIES)
 # Properties of the `reference` / `secondary` sub-components.
 KNOWN_COMPONENT_PROPERTIES = frozenset(
     {
