@@ -29,7 +29,6 @@ import topsapp_xml  # noqa: E402
 # The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
 DEMO_REQUESTED = bool(config.get("demo"))
 validate(config, "../schemas/config.schema.yaml")
-cfg = config
 
 try:
     PAIRS = pairs_module.pairs_from_config(config)
@@ -66,14 +65,6 @@ SETTINGS = topsapp_xml.topsapp_properties(config)
 
 def pair_of(wildcards):
     return pairs_by_name[wildcards.pair]
-
-
-def pair_dir(wildcards):
-    return f"{RESULTS}/{wildcards.pair}"
-
-
-def topsapp_dir(wildcards):
-    return f"{RESULTS}/{wildcards.pair}/topsapp"
 
 
 def pair_scenes(wildcards):

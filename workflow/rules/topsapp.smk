@@ -62,6 +62,7 @@ rule stage_dem:
 
 
 for _step in topsapp_steps.STEPS:
+    _res = rule_resources(f"topsapp_{_step.name}")
 
     rule:
         name:
@@ -76,11 +77,11 @@ for _step in topsapp_steps.STEPS:
             f"{PAIR}/benchmarks/topsapp_{_step.name}.tsv"
         conda:
             "../../envs/isce2.yaml"
-        threads: rule_resources(f"topsapp_{_step.name}")["threads"]
+        threads: _res["threads"]
         resources:
-            mem_mb=rule_resources(f"topsapp_{_step.name}")["mem_mb"],
-            runtime=rule_resources(f"topsapp_{_step.name}")["runtime"],
-            disk_mb=rule_resources(f"topsapp_{_step.name}")["disk_mb"],
+            mem_mb=_res["mem_mb"],
+            runtime=_res["runtime"],
+            disk_mb=_res["disk_mb"],
         params:
             step=_step.name,
             # what re-runs this step: only the topsApp properties that first affect it (the step table)
