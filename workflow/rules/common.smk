@@ -34,7 +34,11 @@ try:
     PAIRS = pairs_module.pairs_from_config(config)
 except pairs_module.PairConfigError as exc:
     raise WorkflowError(f"Invalid config: {exc}")
-_offline_errors = pair_rules.check_pairs_offline(PAIRS)
+# The submitting process checks every pair once; the jobs it spawns (local subprocesses, SLURM jobs) re-read the
+# Snakefile and need not repeat it (it loads the 27,563-row frame table).
+_offline_errors = (
+    pair_rules.check_pairs_offline(PAIRS) if workflow.is_main_process else []
+)
 if _offline_errors:
     raise WorkflowError(
         "Invalid pair(s) in the config (found before any download):\n  - "
@@ -44,7 +48,11 @@ pairs_by_name = {p["name"]: p for p in PAIRS}
 
 # ISCE2 comes from conda (--sdm conda, envs/isce2.yaml) or from PATH; say so before anything runs.
 _methods = {str(m).lower() for m in workflow.deployment_settings.deployment_method}
-if not any("conda" in m for m in _methods) and shutil.which("topsApp.py") is None:
+if (
+    workflow.is_main_process
+    and not any("conda" in m for m in _methods)
+    and shutil.which("topsApp.py") is None
+):
     logger.warning(
         "ISCE2 is not available: topsApp.py is not on PATH and conda is not enabled. The topsApp steps will "
         "fail. Use `--sdm conda` (ISCE2 from envs/isce2.yaml, conda-forge) or put ISCE2's topsApp.py on PATH."
