@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from topsapp_xml import ION_PROPERTIES
+from topsapp_xml import DENSE_OFFSET_PROPERTIES, ION_PROPERTIES
 
 Settings = dict
 
@@ -315,19 +315,7 @@ STEPS: tuple[Step, ...] = (
         "denseoffsets",
         dense_on,
         declared=lambda s: sum((raster(f) for f in _OFFSET_FILES[:3]), []) if dense_on(s) else [],
-        invalidated_by=(
-            "do dense offsets",
-            "Ampcor window width",
-            "Ampcor window height",
-            "Ampcor search window width",
-            "Ampcor search window height",
-            "Ampcor skip width",
-            "Ampcor skip height",
-            "Ampcor margin",
-            "Ampcor oversampling factor",
-            "Range shift",
-            "Azimuth shift",
-        ),
+        invalidated_by=("do dense offsets", *DENSE_OFFSET_PROPERTIES),
         pre_clean=(
             "merged/reference.slc.full",
             "merged/reference.slc.hdr",

@@ -48,16 +48,6 @@ KNOWN_PROPERTIES = frozenset(
         "geocode list",
         "geocode bounding box",
         "do dense offsets",
-        "Ampcor window width",
-        "Ampcor window height",
-        "Ampcor search window width",
-        "Ampcor search window height",
-        "Ampcor skip width",
-        "Ampcor skip height",
-        "Ampcor margin",
-        "Ampcor oversampling factor",
-        "Range shift",
-        "Azimuth shift",
         "SNR Threshold factor",
         "Filter NULL factor",
         "Filter window size",
@@ -88,7 +78,20 @@ ION_PROPERTIES = (
     "number of azimuth looks at first stage for ionosphere phase unwrapping",
     "number of range looks at first stage for ionosphere phase unwrapping",
 )
-KNOWN_PROPERTIES = KNOWN_PROPERTIES | frozenset(ION_PROPERTIES)
+# The dense-offset (ampcor) parameters, all first used by `denseoffsets`.
+DENSE_OFFSET_PROPERTIES = (
+    "Ampcor window width",
+    "Ampcor window height",
+    "Ampcor search window width",
+    "Ampcor search window height",
+    "Ampcor skip width",
+    "Ampcor skip height",
+    "Ampcor margin",
+    "Ampcor oversampling factor",
+    "Range shift",
+    "Azimuth shift",
+)
+KNOWN_PROPERTIES = KNOWN_PROPERTIES | frozenset(ION_PROPERTIES) | frozenset(DENSE_OFFSET_PROPERTIES)
 # Properties of the `reference` / `secondary` sub-components.
 KNOWN_COMPONENT_PROPERTIES = frozenset(
     {
