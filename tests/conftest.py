@@ -13,6 +13,9 @@ SHARED = Path(os.environ.get("GUNW_SHARED_DIR", REPO.parent / "shared"))
 RECORDED = SHARED / "isce2-recorded"
 DOUBLE_BIN = REPO / "tests" / "isce2_double" / "bin"
 
+# Fixtures shared by the input tests (`services`: loopback servers replaying the recorded responses).
+pytest_plugins = ["inputs_support"]
+
 for p in (REPO / "scripts", REPO / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))

@@ -110,3 +110,18 @@ class Services:
 
     def close(self):
         self.lb.close()
+
+
+@pytest.fixture(scope="module")
+def _services(tmp_path_factory):
+    """One loopback server set per test module (cheap to reuse; each test starts from a clean log)."""
+    svc = Services(tmp_path_factory.mktemp("services"))
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def services(_services):
+    _services.lb.log.clear()
+    _services.lb.faults.clear()
+    return _services

@@ -22,24 +22,9 @@ from inputs_support import (
     S0325,
     S0406,
     S0418,
-    Services,
     edl_env,
     require_shared,
 )
-
-
-@pytest.fixture(scope="module")
-def _services(tmp_path_factory):
-    svc = Services(tmp_path_factory.mktemp("services"))
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def services(_services):
-    _services.lb.log.clear()
-    _services.lb.faults.clear()
-    return _services
 
 
 def _with(scene: str, **repl) -> str:

@@ -25,25 +25,10 @@ from inputs_support import (
     S0406,
     SCENE_POE,
     SCENE_RES,
-    Services,
     edl_env,
     fast_policy,
     require_shared,
 )
-
-
-@pytest.fixture(scope="module")
-def _services(tmp_path_factory):
-    svc = Services(tmp_path_factory.mktemp("services"))
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def services(_services):
-    _services.lb.log.clear()
-    _services.lb.faults.clear()
-    return _services
 
 
 def _slc_record(svc, scene=S0406):
