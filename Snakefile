@@ -22,6 +22,7 @@ include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
 
 
+# PATH: SLURM jobs find `gunw` and ISCE2 where the submitting shell did.
 envvars:
     "PATH",
     "GUNW_TOPSAPP_PROPERTIES",
@@ -53,4 +54,4 @@ if _unknown:
 rule all:
     default_target: True
     input:
-        expand(f"{RESULTS}/{{pair}}/product/validated.ok", pair=PAIR_NAMES),
+        [RUN.pair(name).validated_ok for name in PAIR_NAMES],

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import numpy as np  # noqa: E402
 
-import geometry_cubes as gc  # noqa: E402
-import solid_earth_tide as set_mod  # noqa: E402
+from gunw_workflow.product import cubes as gc  # noqa: E402
+from gunw_workflow.product import solid_earth_tide as set_mod  # noqa: E402
 
 REFERENCE_SET_SECONDS_PER_ACQUISITION = 55.0
 

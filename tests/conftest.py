@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,6 @@ DOUBLE_BIN = REPO / "tests" / "isce2_double" / "bin"
 
 # Fixtures shared by the input tests (`services`: loopback servers replaying the recorded responses).
 pytest_plugins = ["inputs_support"]
-
-for p in (REPO / "scripts", REPO / "tests"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import http_fetch
 import loopback
+from gunw_workflow.inputs import http_fetch
 
 # Real SLCs of the recorded ASF/CMR stack (track 35 ascending, S1A, N. California); 2015-03-13 is IPF 002.36.
 S0313 = "S1A_IW_SLC__1SSV_20150313T020743_20150313T020811_005007_00646F_366F"

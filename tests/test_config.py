@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
-import pairs
-import topsapp_xml as tx
 from conftest import REPO
+from gunw_workflow import pair_list as pairs
+from gunw_workflow.config import load_config
 
 REF = "S1A_IW_SLC__1SDV_20220212T222803_20220212T222830_041886_04FCA3_2B3E"
 REF2 = "S1A_IW_SLC__1SDV_20220212T222828_20220212T222855_041886_04FCA3_A3E2"
@@ -21,7 +21,7 @@ SEC2 = "S1A_IW_SLC__1SDV_20220131T222828_20220131T222855_041711_04F690_28D7"
 def _load(tmp_path, data) -> dict:
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(data))
-    return tx.load_config(str(path))
+    return load_config(str(path))
 
 
 def test_schema_documents_every_key_with_a_default():
@@ -71,7 +71,7 @@ def test_reference_tool_json_works_as_configfile(tmp_path):
     }
     path = tmp_path / "topsapp_input_params.json"
     path.write_text(json.dumps(params))
-    cfg = tx.load_config(str(path))
+    cfg = load_config(str(path))
     (pair,) = pairs.pairs_from_config(cfg)
     assert pair["name"] == "F25502_20220212_20220131"
     assert pair["reference_scenes"] == [REF, REF2]

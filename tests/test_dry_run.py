@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 
-import topsapp_steps
 from conftest import REPO
 from e2e import planned_jobs
+from gunw_workflow.topsapp import steps as topsapp_steps
 
 
 def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):

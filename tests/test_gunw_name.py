@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import geometry_cubes as gc
-import gunw_name
-import solid_earth_tide as set_mod
+from gunw_workflow.product import cubes as gc
+from gunw_workflow.product import gunw_name
+from gunw_workflow.product import solid_earth_tide as set_mod
 
 GRFN = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "grfn-ingest" / "tests" / "data"
 STANDARD_SETTINGS = dict(gunw_name.DEFAULTS, frame_id=9847)

@@ -9,13 +9,13 @@ import netCDF4
 import numpy as np
 import pytest
 
-import browse_metadata
-import geometry_cubes as gc
-import gunw_layout as L
-import isce_io
-import orbit_geometry as og
-import package_gunw
-import validate_gunw
+from gunw_workflow.isce_io import orbit as og
+from gunw_workflow.isce_io import rasters as isce_io
+from gunw_workflow.product import browse as browse_metadata
+from gunw_workflow.product import cubes as gc
+from gunw_workflow.product import gunw_layout as L
+from gunw_workflow.product import package as package_gunw
+from gunw_workflow.product import validate as validate_gunw
 
 REPO = Path(__file__).resolve().parent.parent
 STANDARD = REPO.parent / "shared" / "isce2-recorded" / "standard"

@@ -10,8 +10,8 @@ import netCDF4
 import numpy as np
 import pytest
 
-import gunw_layout as L
-import validate_gunw
+from gunw_workflow.product import gunw_layout as L
+from gunw_workflow.product import validate as validate_gunw
 from test_gunw_package import packaged  # noqa: F401 - session fixture: the packaged recorded run
 
 

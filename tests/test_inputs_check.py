@@ -8,9 +8,9 @@ import pytest
 import yaml
 from shapely.geometry import shape
 
-import check_pair
 import loopback
-import pair_rules
+from gunw_workflow.inputs import check_pair
+from gunw_workflow.inputs import offline_checks as pair_rules
 from inputs_support import (
     FAIRBANKS,
     FRAME_T35,
@@ -266,7 +266,7 @@ def test_metadata_rules_on_real_asf_records():
 
 
 def test_asf_search_drops_non_slc_products(services):
-    import scene_metadata
+    from gunw_workflow.inputs import scene_metadata
     from inputs_support import fast_policy
 
     out = scene_metadata.search_asf([S0406, GRD], base_url=services.url, policy=fast_policy())

@@ -9,14 +9,13 @@ import zipfile
 import numpy as np
 import pytest
 
-import credentials
-import download_aux_cal
-import download_dem
-import download_orbits
-import download_slc
-import download_water_mask
-import http_fetch
 import loopback
+from gunw_workflow.inputs import aux_cal as download_aux_cal
+from gunw_workflow.inputs import credentials, dem_download, dem_resample, http_fetch
+from gunw_workflow.inputs import dem as download_dem
+from gunw_workflow.inputs import orbits as download_orbits
+from gunw_workflow.inputs import slc as download_slc
+from gunw_workflow.inputs import water_mask as download_water_mask
 from inputs_support import (
     EDL_PASS,
     EDL_USER,
@@ -214,7 +213,7 @@ def test_dem_tile_fetch_with_faults(fault, services, tmp_path):
 def test_dem_missing_tile_fails_without_output(services, tmp_path):
     out = tmp_path / "dem" / "topo.dem.wgs84"
     argv = ["--bounds", "-120", "34", "-119", "35", "--out", str(out), "--tile-dir", str(tmp_path / "t")]
-    assert download_dem.main(argv + ["--base-url", services.url, "--retries", "2", "--backoff", "0"]) == 1
+    assert dem_download.main(argv + ["--base-url", services.url, "--retries", "2", "--backoff", "0"]) == 1
     assert not out.exists()
 
 
@@ -222,7 +221,7 @@ def test_dem_topo_and_geocode_isce_rasters(services, tmp_path):
     geoid = loopback.DATA / "dem-stitcher/src/dem_stitcher/data/egm96_15.gtx"  # staged stand-in for EGM2008
     topo = tmp_path / "frame1" / "topo_1arcsec.dem.wgs84"
     argv = ["--bounds", "-119", "34", "-118", "35", "--out", str(topo), "--tile-dir", str(tmp_path / "tiles")]
-    assert download_dem.main(argv + ["--geoid", str(geoid), "--base-url", services.url]) == 0
+    assert dem_download.main(argv + ["--geoid", str(geoid), "--base-url", services.url]) == 0
     xml = (tmp_path / "frame1" / "topo_1arcsec.dem.wgs84.xml").read_text()
     assert '<property name="reference">\n        <value>WGS84</value>' in xml
     assert f"<value>{topo.resolve()}</value>" in xml
@@ -230,7 +229,7 @@ def test_dem_topo_and_geocode_isce_rasters(services, tmp_path):
     assert arr.shape == (3600, 3600) and abs(x0 + 119.0) < 1e-9 and abs(y0 - 35.0) < 1e-9  # pixel centres
     assert np.isfinite(arr).all() and arr.max() > 1000
     geo = tmp_path / "frame1" / "geocode_90m.dem.wgs84"
-    assert download_dem.main(["--from-dem", str(topo), "--posting-m", "90", "--out", str(geo)]) == 0
+    assert dem_resample.main(["--from-dem", str(topo), "--posting-m", "90", "--out", str(geo)]) == 0
     g, gx0, gdx, gy0, gdy = download_dem.read_isce_dem(geo)
     assert g.shape == (1200, 1200) and abs(gdx - 1 / 1200) < 1e-12 and gx0 == x0
     assert abs(float(g[600, 600]) - float(arr[1800, 1800])) < 50  # bilinear of the same surface

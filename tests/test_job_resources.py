@@ -10,17 +10,19 @@ from pathlib import Path
 
 import pytest
 
-import job_resources as jr
-import topsapp_steps
+from gunw_workflow import resources as jr
+from gunw_workflow.topsapp import steps as topsapp_steps
 
-STEP_RULES = [f"topsapp_{s}" for s in jr.STEP_NAMES]
+STEP_NAMES = topsapp_steps.STEP_NAMES
+STEP_RULES = [f"topsapp_{s}" for s in STEP_NAMES]
+COST = {s.name: s.cost for s in topsapp_steps.STEPS}
 
 
 def test_every_topsapp_step_has_a_cost_and_matches_the_step_table():
-    assert list(jr.STEP_NAMES) == [s.name for s in topsapp_steps.STEPS]
-    assert set(jr.TOPSAPP) == set(jr.STEP_NAMES)
     for rule in STEP_RULES:
-        assert jr.step_of(rule) == rule[len("topsapp_") :]
+        step = rule[len("topsapp_") :]
+        assert jr.step_of(rule) == step
+        assert jr.cost_of(rule) is topsapp_steps.BY_NAME[step].cost  # the step table owns the cost
     assert jr.step_of("topsapp_nope") is None and jr.step_of("check_pair") is None
 
 
@@ -60,7 +62,7 @@ def test_scales_with_output_resolution_only_where_the_grid_depends_on_it():
 def test_reference_frame_matches_the_published_figures():
     """27 bursts at 90 m: HyP3 GUNW 1.8-2.7 h with 4 OpenMP threads and ~16 GB; 100-150 GB of intermediates."""
     rows = {r["rule"][len("topsapp_") :]: r for r in jr.table(27, 90) if r["rule"].startswith("topsapp_")}
-    std = [rows[s] for s in jr.STANDARD_STEPS]
+    std = [rows[s] for s in jr.standard_steps()]
     total_h = sum(r["estimate_min"] for r in std) / 60
     assert 1.8 <= total_h <= 2.7
     assert 15000 <= max(r["mem_mb"] for r in std) <= 17000
@@ -72,9 +74,7 @@ def test_reference_frame_matches_the_published_figures():
 
 def test_topo_thread_scaling_follows_the_measured_series():
     """topo on 4 bursts: 63 min (1 thread) -> 23 (4) -> 8 (16) -> 4 (64)."""
-    t = {
-        n: jr.estimate_minutes("topsapp_topo", 4, 90, n) - jr.TOPSAPP["topo"].base_min for n in (1, 4, 16, 64)
-    }
+    t = {n: jr.estimate_minutes("topsapp_topo", 4, 90, n) - COST["topo"].base_min for n in (1, 4, 16, 64)}
     measured = {1: 63, 4: 23, 16: 8, 64: 4}
     for n in (4, 16, 64):
         assert t[n] / t[1] == pytest.approx(measured[n] / measured[1], rel=0.35), n
@@ -95,8 +95,8 @@ def test_relative_weights_follow_the_recorded_isce2_run(recorded_dir):
     dense = work_of("dense", 2240 / 540)
     for s in ("denseoffsets", "filteroffsets", "geocodeoffsets"):
         work[s] = dense[s]
-    assert set(work) == set(jr.STEP_NAMES)
-    model = {s: jr.TOPSAPP[s].min_per_burst * jr.TOPSAPP[s].threads ** jr.TOPSAPP[s].parallel for s in work}
+    assert set(work) == set(STEP_NAMES)
+    model = {s: COST[s].min_per_burst * COST[s].threads ** COST[s].parallel for s in work}
     checked = 0
     for a in work:
         for b in work:
@@ -151,14 +151,20 @@ def test_invalid_overrides_are_rejected(over):
         jr.resources_for("topsapp_topo", 27, 90, over)
 
 
-def test_retries_get_more_time_and_memory():
-    a1 = jr.resources_for("topsapp_ion", 27, 90, attempt=1)
-    a2 = jr.resources_for("topsapp_ion", 27, 90, attempt=2)
-    assert a2["runtime"] >= 1.5 * a1["runtime"] - 5 and a2["mem_mb"] >= 1.5 * a1["mem_mb"] - 100
-    assert a2["threads"] == a1["threads"]
-    # an explicit override stays fixed across attempts
-    fixed = {"ion": {"runtime": 60}}
-    assert jr.resources_for("topsapp_ion", 27, 90, fixed, attempt=3)["runtime"] == 60
+def test_standard_steps_are_the_active_steps_of_the_schema_defaults():
+    std = jr.standard_steps()
+    assert "ion" in std and "topo" in std
+    assert not {"esd", "denseoffsets", "geocodeoffsets", "subsetoverlaps"} & set(std)
+
+
+def test_slurm_groups_come_from_the_step_table_and_chain_neighbours():
+    groups = topsapp_steps.slurm_groups()
+    assert "topsapp_topo" not in groups and "topsapp_ion" not in groups  # the heaviest steps run alone
+    order = [g for s in STEP_NAMES if (g := groups.get(f"topsapp_{s}"))]
+    # each group is one run of consecutive steps (a group job never waits on another group)
+    assert [g for i, g in enumerate(order) if i == 0 or order[i - 1] != g] == list(dict.fromkeys(order))
+    profile = (Path(__file__).parent.parent / "profiles" / "slurm" / "config.v8+.yaml").read_text()
+    assert not any(f"topsapp_{s}:" in profile for s in STEP_NAMES)  # no step names typed into the profile
 
 
 def test_unknown_override_keys_flags_typos():
@@ -174,7 +180,7 @@ def test_cli_prints_table_and_json(capsys):
     assert jr.main(["--bursts", "9", "--resolution", "30"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split("\t")[:5] == ["rule", "threads", "mem_mb", "runtime", "disk_mb"]
-    assert len(out) == 1 + len(jr.STEP_NAMES) + len(jr.OTHER)
+    assert len(out) == 1 + len(STEP_NAMES) + len(jr.OTHER)
     assert jr.main(["--rule", "topsapp_topo", "--overrides", '{"topo": {"threads": 8}}']) == 0
     assert json.loads(capsys.readouterr().out)["threads"] == 8
 

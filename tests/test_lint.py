@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from gunw_workflow.cli import COMMANDS
 
 BIN = Path(sys.executable).parent
 
@@ -32,9 +33,14 @@ def test_ruff_is_clean():
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "scripts").glob("*.py")))
-def test_every_script_runs_standalone_with_help(script):
-    path = REPO / "scripts" / script
-    assert path.read_text().startswith("#!/usr/bin/env python3") and path.stat().st_mode & 0o111
-    proc = _run(sys.executable, str(path), "--help")
-    assert proc.returncode == 0 and "usage" in proc.stdout.lower(), proc.stderr[-2000:]
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command):
+    proc = _run(str(BIN / "gunw"), command, "--help")
+    assert proc.returncode == 0 and f"usage: gunw {command}" in proc.stdout.lower(), proc.stderr[-2000:]
+
+
+def test_gunw_lists_commands_and_suggests_on_typo():
+    proc = _run(str(BIN / "gunw"))
+    assert proc.returncode == 0 and all(name in proc.stdout for name in COMMANDS)
+    proc = _run(str(BIN / "gunw"), "chek-pair")
+    assert proc.returncode == 2 and "did you mean `gunw check-pair`" in proc.stderr

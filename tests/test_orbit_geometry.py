@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import orbit_geometry as og
+from gunw_workflow.isce_io import orbit as og
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RESORB = (

@@ -8,11 +8,14 @@ import json
 import os
 import stat
 import textwrap
+from pathlib import Path
 
 import pytest
 
-import run_topsapp_step as rts
-import topsapp_xml as tx
+from gunw_workflow.config import load_config
+from gunw_workflow.layout import PairDir
+from gunw_workflow.topsapp import run_step as rts
+from gunw_workflow.topsapp import topsapp_xml as tx
 
 
 def _fake_topsapp(bin_dir, body: str):
@@ -39,7 +42,7 @@ def workdir(tmp_path, monkeypatch):
 
 
 def _settings():
-    cfg = tx.load_config()
+    cfg = load_config()
     cfg["topsapp"]["swaths"] = [1]
     return tx.topsapp_properties(cfg)
 
@@ -54,7 +57,7 @@ def _run(workdir, step, keep=True, **kw):
         checks=todo["checks"],
         pre_clean=todo["pre_clean"],
         clean_after=todo["clean_after"],
-        heavy_marker=rts.heavy_marker_path(workdir, step) if todo["writes_marker"] else None,
+        heavy_marker=Path(PairDir(workdir.parent).heavy_marker(step)) if todo["writes_marker"] else None,
         heavy_patterns=todo["heavy_patterns"],
         **kw,
     )

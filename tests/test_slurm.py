@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-import job_resources
+from gunw_workflow import resources as job_resources
 from slurm_cluster import SlurmCluster, SlurmUnavailable, _mem_total_mb, smoke, why_unavailable
 
 REPO = Path(__file__).resolve().parent.parent

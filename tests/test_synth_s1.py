@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import orbit_geometry as og
-import synth_s1
+from gunw_workflow.demo import synth as synth_s1
+from gunw_workflow.isce_io import orbit as og
 
 rasterio = pytest.importorskip("rasterio")
 

@@ -8,15 +8,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import topsapp_steps as ts
-import topsapp_xml as tx
+from gunw_workflow.config import load_config
+from gunw_workflow.layout import pickle_files
+from gunw_workflow.topsapp import steps as ts
+from gunw_workflow.topsapp import topsapp_xml as tx
 
 VARIANTS = ("standard", "esd", "dense")
 
 
 def _recorded_settings(variant_dir) -> dict:
     """Settings as the recorded run had them: the recorded topsApp.xml values over our standard settings."""
-    cfg = tx.load_config()
+    cfg = load_config()
     cfg["topsapp"]["swaths"] = [1]
     settings = tx.topsapp_properties(cfg)
     root = ET.parse(variant_dir / "topsApp.xml").getroot()
@@ -53,7 +55,7 @@ def test_declared_outputs_are_written_by_their_step(recorded_dir, variant):
     settings = _recorded_settings(vdir)
     created = _created(vdir)
     for step in ts.STEPS:
-        files = set(ts.pickle_files(step.name) + step.declared(settings))
+        files = set(pickle_files(step.name) + step.declared(settings))
         missing = files - created.get(step.name, set())
         assert not missing, (
             f"{variant}/{step.name} declares files the real step did not write: {sorted(missing)}"
@@ -66,7 +68,7 @@ def test_checks_match_real_files_and_inactive_steps_write_only_pickle(recorded_d
     settings = _recorded_settings(vdir)
     created = _created(vdir)
     for step in ts.STEPS:
-        written = created.get(step.name, set()) - set(ts.SHARED_FILES) - set(ts.pickle_files(step.name))
+        written = created.get(step.name, set()) - set(ts.SHARED_FILES) - set(pickle_files(step.name))
         written = {f for f in written if f not in ("topsinsar.log",)}
         if step.active(settings):
             for pattern in step.checks(settings):
@@ -104,7 +106,7 @@ def test_dense_pre_clean_covers_the_materialised_slcs(recorded_dir):
 
 def test_every_rendered_setting_invalidates_some_step():
     """A config change must never be silently ignored: each property belongs to the step it first affects."""
-    cfg = tx.load_config()
+    cfg = load_config()
     cfg["esd_coherence_threshold"] = 0.7
     claimed = {k for step in ts.STEPS for k in step.invalidated_by}
     settings = tx.topsapp_properties(cfg)
@@ -114,7 +116,7 @@ def test_every_rendered_setting_invalidates_some_step():
 
 
 def test_filter_power_and_resolution_invalidate_the_documented_first_steps():
-    cfg = tx.load_config()
+    cfg = load_config()
     base = tx.topsapp_properties(cfg)
 
     def changed_steps(**overrides):

@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import topsapp_xml as tx
+from gunw_workflow.config import load_config
+from gunw_workflow.topsapp import topsapp_xml as tx
 
 
 def _parse(text: str) -> tuple[dict, dict]:
@@ -29,7 +30,7 @@ def _parse(text: str) -> tuple[dict, dict]:
 
 
 def _render_frame_25502(**overrides):
-    cfg = tx.load_config()  # the default config is the frame-25502 example pair
+    cfg = load_config()  # the default config is the frame-25502 example pair
     cfg.update(overrides)
     text = tx.render(
         tx.topsapp_properties(cfg),
@@ -112,7 +113,7 @@ def test_unknown_property_is_refused():
 
 def test_paths_with_xml_special_characters_are_escaped():
     text = tx.render(
-        tx.topsapp_properties(tx.load_config()), ["/d/a&b.zip"], ["/d/c.zip"], "o", "d", "g", None, None
+        tx.topsapp_properties(load_config()), ["/d/a&b.zip"], ["/d/c.zip"], "o", "d", "g", None, None
     )
     _, comps = _parse(text)
     assert comps["reference"]["safe"] == ["/d/a&b.zip"]

@@ -6,7 +6,7 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
-import package_gunw
+from gunw_workflow.product import package as package_gunw
 
 
 def _mask(path, values, lon0=-118.1, lat0=35.1, step=0.01):

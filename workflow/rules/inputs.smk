@@ -14,9 +14,9 @@ rule check_pair:
             [slc_path(s) for s in pair_scenes(w)] if LOCAL["slc_dir"] else []
         ),
     output:
-        f"{PAIR}/pair.json",
+        P.pair_json,
     log:
-        f"{PAIR}/logs/check_pair.log",
+        P.log("check_pair"),
     conda:
         "../../envs/inputs.yaml"
     resources:
@@ -29,7 +29,7 @@ rule check_pair:
         slc_dir=LOCAL["slc_dir"],
         net=inputs_net_args("asf_search_url"),
     shell:
-        "check_pair.py --name {wildcards.pair} --reference {params.ref}"
+        "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
         " --slc-dir '{params.slc_dir}' --out {output} --log {log} {params.net}"
 
@@ -39,9 +39,9 @@ rule download_slc:
     input:
         pair_json=inputs_scene_pair_json,
     output:
-        f"{CACHE}/slc/{{scene}}.zip",
+        CACHE.slc("{scene}"),
     log:
-        f"{CACHE}/logs/download_slc/{{scene}}.log",
+        CACHE.log("download_slc", "{scene}"),
     retries: INPUTS_JOB_RETRIES
     conda:
         "../../envs/inputs.yaml"
@@ -50,7 +50,7 @@ rule download_slc:
     params:
         net=inputs_net_args("slc_base_url"),
     shell:
-        "download_slc.py --scene {wildcards.scene} --pair-json {input.pair_json}"
+        "gunw download-slc --scene {wildcards.scene} --pair-json {input.pair_json}"
         " --out {output} {params.net} 2> {log}"
 
 
@@ -59,10 +59,10 @@ rule download_orbit:
     input:
         pair_json=inputs_scene_pair_json,
     output:
-        eof=f"{CACHE}/orbits/{{scene}}.EOF",
-        meta=f"{CACHE}/orbits/{{scene}}.EOF.json",
+        eof=CACHE.orbit("{scene}"),
+        meta=CACHE.orbit_meta("{scene}"),
     log:
-        f"{CACHE}/logs/download_orbit/{{scene}}.log",
+        CACHE.log("download_orbit", "{scene}"),
     retries: INPUTS_JOB_RETRIES
     conda:
         "../../envs/inputs.yaml"
@@ -71,7 +71,7 @@ rule download_orbit:
     params:
         net=inputs_net_args("orbit_base_url"),
     shell:
-        "download_orbits.py --scene {wildcards.scene} --out {output.eof} {params.net} 2> {log}"
+        "gunw download-orbit --scene {wildcards.scene} --out {output.eof} {params.net} 2> {log}"
 
 
 rule download_dem:
@@ -79,50 +79,48 @@ rule download_dem:
     input:
         pair_json=inputs_dem_pair_json,
     output:
-        multiext(f"{CACHE}/dem/{{dem_key}}/topo_1arcsec.dem.wgs84", "", ".xml", ".vrt"),
+        run_layout.isce_raster(CACHE.topo_dem("{dem_key}")),
     log:
-        f"{CACHE}/logs/download_dem/{{dem_key}}.log",
+        CACHE.log("download_dem", "{dem_key}"),
     wildcard_constraints:
-        dem_key="frame[0-9]+|pair_[^/]+",
+        dem_key=run_layout.DEM_KEY_PATTERN,
     retries: INPUTS_JOB_RETRIES
     conda:
         "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
-        tiles=f"{CACHE}/dem/tiles/glo_30",
+        tiles=CACHE.dem_tiles,
         net=inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:
-        "download_dem.py --pair-json {input.pair_json} --tile-dir {params.tiles}"
+        "gunw download-dem --pair-json {input.pair_json} --tile-dir {params.tiles}"
         " --out {params.out} {params.net} 2> {log}"
 
 
-rule geocode_dem:
+rule resample_dem:
     """Geocoding DEM at the output posting (3 arcsec for 90 m), bilinear from the 1-arcsec DEM (no network)."""
     input:
-        multiext(f"{CACHE}/dem/{{dem_key}}/topo_1arcsec.dem.wgs84", "", ".xml", ".vrt"),
+        run_layout.isce_raster(CACHE.topo_dem("{dem_key}")),
     output:
-        multiext(
-            f"{CACHE}/dem/{{dem_key}}/geocode_{{res}}m.dem.wgs84", "", ".xml", ".vrt"
-        ),
+        run_layout.isce_raster(CACHE.geocode_dem("{dem_key}", "{res}")),
     log:
-        f"{CACHE}/logs/geocode_dem/{{dem_key}}_{{res}}m.log",
+        CACHE.log("resample_dem", "{dem_key}_{res}m"),
     wildcard_constraints:
-        dem_key="frame[0-9]+|pair_[^/]+",
+        dem_key=run_layout.DEM_KEY_PATTERN,
         res="90",
     conda:
         "../../envs/inputs.yaml"
-    threads: rule_resources("geocode_dem")["threads"]
+    threads: rule_resources("resample_dem")["threads"]
     resources:
-        mem_mb=rule_resources("geocode_dem")["mem_mb"],
-        runtime=rule_resources("geocode_dem")["runtime"],
-        disk_mb=rule_resources("geocode_dem")["disk_mb"],
+        mem_mb=rule_resources("resample_dem")["mem_mb"],
+        runtime=rule_resources("resample_dem")["runtime"],
+        disk_mb=rule_resources("resample_dem")["disk_mb"],
     params:
         src=lambda w, input: input[0],
         out=lambda w, output: output[0],
     shell:
-        "download_dem.py --from-dem {params.src} --posting-m {wildcards.res}"
+        "gunw resample-dem --from-dem {params.src} --posting-m {wildcards.res}"
         " --out {params.out} 2> {log}"
 
 
@@ -131,20 +129,20 @@ rule download_water_mask:
     input:
         pair_json=inputs_dem_pair_json,
     output:
-        multiext(f"{CACHE}/water_mask/{{dem_key}}/water_mask.wgs84", "", ".xml", ".vrt"),
+        run_layout.isce_raster(CACHE.water_mask("{dem_key}")),
     log:
-        f"{CACHE}/logs/download_water_mask/{{dem_key}}.log",
+        CACHE.log("download_water_mask", "{dem_key}"),
     wildcard_constraints:
-        dem_key="frame[0-9]+|pair_[^/]+",
+        dem_key=run_layout.DEM_KEY_PATTERN,
     retries: INPUTS_JOB_RETRIES
     conda:
         "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
-        source=f"{CACHE}/static/ne_10m_land.zip",
+        source=CACHE.land_polygons,
         net=inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:
-        "download_water_mask.py --pair-json {input.pair_json} --source {params.source}"
+        "gunw download-water-mask --pair-json {input.pair_json} --source {params.source}"
         " --out {params.out} {params.net} 2> {log}"

@@ -1,29 +1,29 @@
 """GUNW product: package the ISCE2 outputs of a pair, then validate (and deliver) it.
 
-Fixed file names under {results_dir}/{pair}/product/ (the real product name is only known at run time and is
+Fixed file names in the pair's product directory (the real product name is only known at run time and is
 written to product_name.txt). `validate_gunw` is what `rule all` targets: it writes validated.ok only for a valid
-product and then hard-links the delivery copy {results_dir}/products/<id>/<id>.{nc,json,png} (not a declared
+product and then hard-links the delivery copy <results_dir>/products/<id>/<id>.{nc,json,png} (not a declared
 output, because <id> is unknown when the DAG is built).
 """
 
 
 rule package_gunw:
-    """gunw.nc (layout from scripts/gunw_layout.py), metadata JSON, browse PNG and the product name."""
+    """gunw.nc (layout from gunw_workflow.product.gunw_layout), metadata JSON, browse PNG and the product name."""
     input:
-        done=f"{TOPSAPP}/PICKLE/geocodeoffsets",
-        pair_json=f"{PAIR}/pair.json",
+        done=P.pickle("geocodeoffsets"),
+        pair_json=P.pair_json,
         isce=product_isce_inputs,
-        orbits=f"{PAIR}/inputs/orbits",
-        water_mask=lambda w: product_water_mask(w),
+        orbits=P.orbits,
+        water_mask=product_water_mask,
     output:
-        nc=f"{PRODUCT}/gunw.nc",
-        json=f"{PRODUCT}/gunw.json",
-        png=f"{PRODUCT}/gunw.png",
-        name=f"{PRODUCT}/product_name.txt",
+        nc=P.gunw_nc,
+        json=P.gunw_json,
+        png=P.gunw_png,
+        name=P.product_name_txt,
     log:
-        f"{PAIR}/logs/package_gunw.log",
+        P.log("package_gunw"),
     benchmark:
-        f"{PAIR}/benchmarks/package_gunw.tsv"
+        P.benchmark("package_gunw")
     conda:
         "../../envs/product.yaml"
     threads: rule_resources("package_gunw")["threads"]
@@ -32,37 +32,32 @@ rule package_gunw:
         runtime=rule_resources("package_gunw")["runtime"],
         disk_mb=rule_resources("package_gunw")["disk_mb"],
     params:
-        topsapp=lambda w, input: os.path.dirname(os.path.dirname(input.done)),
-        out=lambda w, output: os.path.dirname(output.nc),
-        logs=lambda w, output: os.path.join(
-            os.path.dirname(os.path.dirname(output.nc)), "logs"
-        ),
-        settings=lambda w: json.dumps(product_settings(w)),
+        pair_dir=lambda w: pair_dir(w).root,
+        options=lambda w: json.dumps(product_options(w)),
         config=product_config_json,
         water=lambda w, input: (
             f"--water-mask {input.water_mask[0]}" if input.water_mask else ""
         ),
     shell:
-        "package_gunw.py --topsapp-dir {params.topsapp} --pair-json {input.pair_json}"
-        " --out-dir {params.out} --settings {params.settings:q} --config {params.config:q}"
-        " --orbit-dir {input.orbits} --log-dir {params.logs} {params.water} > {log} 2>&1"
+        "gunw package --pair-dir {params.pair_dir} --options {params.options:q}"
+        " --config {params.config:q} {params.water} > {log} 2>&1"
 
 
 rule validate_gunw:
     """Consumer checklist + layout table; fails the run with the list of violations. Delivers a valid product."""
     input:
-        nc=f"{PRODUCT}/gunw.nc",
-        json=f"{PRODUCT}/gunw.json",
-        png=f"{PRODUCT}/gunw.png",
-        name=f"{PRODUCT}/product_name.txt",
+        nc=P.gunw_nc,
+        json=P.gunw_json,
+        png=P.gunw_png,
+        name=P.product_name_txt,
     output:
-        ok=f"{PRODUCT}/validated.ok",
+        ok=P.validated_ok,
     log:
-        f"{PAIR}/logs/validate_gunw.log",
+        P.log("validate_gunw"),
     conda:
         "../../envs/product.yaml"
     params:
-        products=f"{RESULTS}/products",
+        products=RUN.products,
     shell:
-        "validate_gunw.py {input.nc} --name @{input.name} --json {input.json} --png {input.png}"
+        "gunw validate {input.nc} --name @{input.name} --json {input.json} --png {input.png}"
         " --deliver {params.products} --ok {output.ok} > {log} 2>&1"

@@ -1,4 +1,4 @@
-"""ISCE2 topsApp: stage inputs, render topsApp.xml, and one rule per step generated from the step table."""
+"""ISCE2 topsApp: stage inputs, then one rule per step generated from the step table."""
 
 
 rule stage_scenes:
@@ -7,32 +7,32 @@ rule stage_scenes:
     preprocess reads besides topsApp.xml. One job, so a thousand-pair stack plans fast.
     """
     input:
-        pair_json=f"{PAIR}/pair.json",
+        pair_json=P.pair_json,
         slcs=lambda w: [slc_path(s) for s in pair_scenes(w)],
         orbits=orbit_sources,
     output:
-        orbits=directory(f"{PAIR}/inputs/orbits"),
-        safes=f"{PAIR}/inputs/safes.json",
-        aux_cal=f"{PAIR}/inputs/aux_cal.json",
+        orbits=directory(P.orbits),
+        safes=P.safes_json,
+        aux_cal=P.aux_cal_json,
     log:
-        f"{PAIR}/logs/stage_scenes.log",
+        P.log("stage_scenes"),
     retries: INPUTS_JOB_RETRIES
     conda:
         "../../envs/inputs.yaml"
     resources:
         downloads=1,
     params:
-        pair_dir=lambda w, output: os.path.dirname(os.path.dirname(output.safes)),
+        pair_dir=lambda w: pair_dir(w).root,
         scenes=pair_scenes,
         reference=lambda w: [slc_path(s) for s in pair_of(w)["reference_scenes"]],
         secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
-        aux_cal_cache=f"{CACHE}/aux_cal",
+        aux_cal_cache=CACHE.aux_cal,
         aux_cal_local=LOCAL["aux_cal_dir"],
         net=inputs_net_args("slc_base_url"),
     shell:
-        "(download_aux_cal.py --pair-json {input.pair_json} --record {output.aux_cal}"
+        "(gunw download-aux-cal --pair-json {input.pair_json} --record {output.aux_cal}"
         " --aux-cal-dir {params.aux_cal_cache} --local-dir={params.aux_cal_local:q} {params.net}"
-        " && stage_inputs.py scenes --pair-dir {params.pair_dir} --scenes {params.scenes}"
+        " && gunw stage-scenes --pair-dir {params.pair_dir} --scenes {params.scenes}"
         " --orbit-sources {input.orbits} --reference-safes {params.reference:q}"
         " --secondary-safes {params.secondary:q} --aux-cal-json {output.aux_cal}) > {log} 2>&1"
 
@@ -42,39 +42,40 @@ rule stage_dem:
     from the topsApp directory and `reference` WGS84; one rule per DEM so a new output resolution re-runs only
     geocoding."""
     input:
-        lambda w: isce_raster(
-            dem_path(pair_of(w), "topo" if w.name == "dem" else "geocode")
-        ),
+        lambda w: run_layout.isce_raster(dem_path(pair_of(w), w.name)),
     output:
-        multiext(f"{PAIR}/inputs/{{name}}.wgs84", "", ".xml", ".vrt"),
+        run_layout.isce_raster(P.dem("{name}")),
     log:
-        f"{PAIR}/logs/stage_{{name}}.log",
+        P.log("stage_{name}"),
     wildcard_constraints:
-        name="dem|geocode_dem",
+        name="|".join(run_layout.DEM_NAMES),
     conda:
         "../../envs/product.yaml"
     params:
-        pair_dir=lambda w, output: os.path.dirname(os.path.dirname(output[0])),
+        pair_dir=lambda w: pair_dir(w).root,
         source=lambda w, input: input[0],
     shell:
-        "stage_inputs.py dem --pair-dir {params.pair_dir} --source {params.source} --name {wildcards.name}"
+        "gunw stage-dem --pair-dir {params.pair_dir} --source {params.source} --name {wildcards.name}"
         " > {log} 2>&1"
 
 
 for _step in topsapp_steps.STEPS:
-    _res = rule_resources(f"topsapp_{_step.name}")
+    _rule = f"topsapp_{_step.name}"
+    _res = rule_resources(_rule)
 
     rule:
         name:
-            f"topsapp_{_step.name}"
+            _rule
         input:
             unpack(topsapp_step_inputs(_step.name)),
         output:
             topsapp_step_outputs(_step.name),
         log:
-            f"{PAIR}/logs/topsapp_{_step.name}.log",
+            P.log(_rule),
         benchmark:
-            f"{PAIR}/benchmarks/topsapp_{_step.name}.tsv"
+            P.benchmark(_rule)
+        group:
+            _step.slurm_group
         conda:
             "../../envs/isce2.yaml"
         threads: _res["threads"]
@@ -85,10 +86,10 @@ for _step in topsapp_steps.STEPS:
         params:
             step=_step.name,
             # what re-runs this step: only the topsApp properties that first affect it (the step table)
-            invalidating=topsapp_steps.step_params(_step.name, SETTINGS),
+            invalidating=topsapp_steps.step_params(_step.name, TOPSAPP_PROPERTIES),
             # output-derived params are not provenance for Snakemake: the pair directory, the full property set
             # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
-            args=lambda w, output: topsapp_step_args(output[0]),
+            args=lambda w, output: topsapp_step_args(RUN.pair(w.pair).root),
         shell:
-            "rm -f {log} && run_topsapp_step.py --step {params.step} {params.args}"
+            "rm -f {log} && gunw topsapp-step --step {params.step} {params.args}"
             " --threads {threads} --log {log}"

@@ -1,0 +1,177 @@
+"""GLO-30 DEMs for topsApp, shared by all pairs of a frame: 1" topo DEM and the geocoding DEM at the output posting.
+
+Bounds: the product extent (pair.json ``dem_bounds_wsen``: extent buffered 0.4 deg, floored/ceiled to whole
+degrees). Tiles are fetched with http_fetch (retries, verified as readable GeoTIFFs, atomic) into a tile cache
+shared by every frame, then dem_stitcher stitches them offline: ``glo_30``, ellipsoidal heights, ``Point``
+(pixel-centre) labels, NaN -> 0. Both DEMs are written as ISCE rasters (raw float32 + .xml + .vrt) with the
+``reference`` = WGS84 property (without it ISCE treats the heights as EGM96) and an absolute ``file_name``
+(stage_inputs rewrites it to the staged path).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from gunw_workflow.inputs import http_fetch
+
+log = http_fetch.log
+ARCSEC = 1.0 / 3600.0
+POSTING = {30: ARCSEC, 90: 3 * ARCSEC}
+
+
+def tile_urls(bounds_wsen: list[float]) -> list[str]:
+    from dem_stitcher.datasets import get_overlapping_dem_tiles
+
+    return get_overlapping_dem_tiles(list(bounds_wsen), "glo_30").url.tolist()
+
+
+def _validate_tile(path: Path) -> None:
+    import rasterio
+
+    try:
+        with rasterio.open(path) as ds:
+            if ds.count < 1 or ds.width < 10 or ds.height < 10:
+                raise ValueError(f"unexpected tile shape {ds.width}x{ds.height}")
+            ds.read(1, window=((ds.height - 1, ds.height), (0, ds.width)))  # last row: catches truncation
+    except rasterio.errors.RasterioIOError as exc:
+        raise ValueError(f"not a readable GeoTIFF ({exc})") from None
+
+
+def fetch_tiles(bounds_wsen, tile_dir, base_url=None, policy=None) -> list[Path]:
+    session = http_fetch.make_session(base_url)
+    out = []
+    for url in tile_urls(bounds_wsen):
+        dest = Path(tile_dir) / url.split("/")[-1]
+        out.append(
+            http_fetch.download_file(url, dest, session=session, validate=_validate_tile, policy=policy)
+        )
+    return out
+
+
+def isce_xml(path: Path, width: int, length: int, x0: float, dx: float, y0: float, dy: float) -> str:
+    """ISCE image XML for a float32 WGS84 DEM (layout of the recorded run's dem.wgs84.xml)."""
+
+    def prop(name, value, doc=""):
+        return f'    <property name="{name}">\n        <value>{value}</value>\n        <doc>{doc}</doc>\n    </property>\n'
+
+    def coord(name, start, delta, size, doc):
+        return (
+            f'    <component name="{name}">\n        <factorymodule>isceobj.Image</factorymodule>\n'
+            f"        <factoryname>createCoordinate</factoryname>\n        <doc>{doc}</doc>\n"
+            + "".join(
+                "    " + line + "\n"
+                for line in prop("delta", repr(delta), "Coordinate quantization.").splitlines()
+                + prop(
+                    "endingvalue", repr(start + delta * size), "Ending value of the coordinate."
+                ).splitlines()
+                + prop("family", "imagecoordinate", "Instance family name").splitlines()
+                + prop("name", "imagecoordinate_name", "Instance name").splitlines()
+                + prop("size", size, "Coordinate size.").splitlines()
+                + prop("startingvalue", repr(start), "Starting value of the coordinate.").splitlines()
+            )
+            + "    </component>\n"
+        )
+
+    return (
+        "<imageFile>\n"
+        + prop("access_mode", "read", "Image access mode.")
+        + prop("byte_order", "l", "Endianness of the image.")
+        + coord("coordinate1", x0, dx, width, "First coordinate of a 2D image (width).")
+        + coord("coordinate2", y0, dy, length, "Second coordinate of a 2D image (length).")
+        + prop("data_type", "FLOAT", "Image data type.")
+        + prop("family", "demimage", "Instance family name")
+        + prop("file_name", str(path.resolve()), "Name of the image file.")
+        + prop("image_type", "dem", "Image type used for displaying.")
+        + prop("length", length, "Image length")
+        + prop("name", "demimage_name", "Instance name")
+        + prop("number_bands", 1, "Number of image bands.")
+        + prop("reference", "WGS84", "Geodetic datum")
+        + prop("scheme", "BIP", "Interleaving scheme of the image.")
+        + prop("width", width, "Image width")
+        + prop("xmax", repr(x0 + dx * width), "Maximum range value")
+        + prop("xmin", repr(x0), "Minimum range value")
+        + "</imageFile>\n"
+    )
+
+
+def isce_vrt(path: Path, width: int, length: int, x0, dx, y0, dy, dtype="Float32", nbytes=4) -> str:
+    return (
+        f'<VRTDataset rasterXSize="{width}" rasterYSize="{length}">\n    <SRS>EPSG:4326</SRS>\n'
+        f"    <GeoTransform>{x0!r}, {dx!r}, 0.0, {y0!r}, 0.0, {dy!r}</GeoTransform>\n"
+        f'    <VRTRasterBand dataType="{dtype}" band="1" subClass="VRTRawRasterBand">\n'
+        f'        <SourceFilename relativeToVRT="1">{path.name}</SourceFilename>\n'
+        f"        <ByteOrder>LSB</ByteOrder>\n        <ImageOffset>0</ImageOffset>\n"
+        f"        <PixelOffset>{nbytes}</PixelOffset>\n        <LineOffset>{width * nbytes}</LineOffset>\n"
+        "    </VRTRasterBand>\n</VRTDataset>\n"
+    )
+
+
+def write_isce_dem(
+    path: str | os.PathLike, arr: np.ndarray, x0: float, dx: float, y0: float, dy: float
+) -> Path:
+    """Raw little-endian float32 + .xml + .vrt; (x0, y0) = centre of the first pixel, written to the
+    XML startingvalue and (as ISCE's own renderVRT does) to the VRT GeoTransform. Atomic per file, XML last."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    length, width = arr.shape
+    http_fetch.atomic_write_bytes(path, np.ascontiguousarray(arr, dtype="<f4").tobytes())
+    http_fetch.atomic_write_text(str(path) + ".vrt", isce_vrt(path, width, length, x0, dx, y0, dy))
+    http_fetch.atomic_write_text(str(path) + ".xml", isce_xml(path, width, length, x0, dx, y0, dy))
+    return path
+
+
+def stitch(bounds_wsen, tile_dir, geoid=None) -> tuple[np.ndarray, float, float, float, float]:
+    """dem_stitcher on the cached tiles; returns (array, x0, dx, y0, dy) with pixel-centre origin."""
+    from dem_stitcher import stitch_dem
+
+    kwargs = {"geoid_path": geoid} if geoid else {}
+    arr, profile = stitch_dem(
+        list(bounds_wsen),
+        dem_name="glo_30",
+        dst_ellipsoidal_height=True,
+        dst_area_or_point="Point",
+        dst_tile_dir=tile_dir,
+        n_threads_downloading=2,
+        **kwargs,
+    )
+    arr = np.where(np.isfinite(arr), arr, 0.0).astype("float32")
+    t = profile["transform"]  # GDAL convention: corner of the first pixel; ISCE wants its centre
+    return arr, t.c + t.a / 2, t.a, t.f + t.e / 2, t.e
+
+
+def resample(arr, x0, dx, y0, dy, posting: float):
+    """Bilinear resampling of a pixel-centre grid to `posting` degrees over the same box (same first centre)."""
+    from affine import Affine
+    from rasterio.crs import CRS
+    from rasterio.warp import Resampling, reproject
+
+    length, width = arr.shape
+    nx = int(np.floor((width - 1) * dx / posting + 1e-9)) + 1
+    ny = int(np.floor((length - 1) * -dy / posting + 1e-9)) + 1
+    out = np.zeros((ny, nx), dtype="float32")
+    reproject(
+        arr,
+        out,
+        src_transform=Affine(dx, 0, x0 - dx / 2, 0, dy, y0 - dy / 2),
+        dst_transform=Affine(posting, 0, x0 - posting / 2, 0, -posting, y0 + posting / 2),
+        src_crs=CRS.from_epsg(4326),
+        dst_crs=CRS.from_epsg(4326),
+        resampling=Resampling.bilinear,
+    )
+    return out, x0, posting, y0, -posting
+
+
+def read_isce_dem(path: str | os.PathLike):
+    """(array, x0, dx, y0, dy) of a DEM written by write_isce_dem (reads its .vrt geotransform)."""
+    import re
+
+    vrt = Path(str(path) + ".vrt").read_text()
+    x0, dx, _, y0, _, dy = (
+        float(v) for v in re.search(r"<GeoTransform>(.*?)</GeoTransform>", vrt).group(1).split(",")
+    )
+    width = int(re.search(r'rasterXSize="(\d+)"', vrt).group(1))
+    arr = np.fromfile(path, dtype="<f4").reshape(-1, width)
+    return arr, x0, dx, y0, dy

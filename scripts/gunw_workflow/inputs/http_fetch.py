@@ -1,0 +1,368 @@
+"""Robust HTTP for every download rule: retries with backoff, resumable verified downloads, atomic placement.
+
+Why one module: SLCs, orbits, DEM tiles, the water-mask source and AUX_CAL all fail the same ways in campaigns
+(5xx, resets, truncated bodies, wrong content, stalls). Every fetch here
+* retries transient failures (5xx, 429, connection errors, read timeouts, short bodies, checksum mismatch) with
+  exponential backoff, and fails at once, with the reason, on 4xx (bad credentials, missing file);
+* writes to ``<dest>.part`` (resumed with an HTTP Range request when the server supports it) and moves the file
+  to ``dest`` with an atomic rename only after size / md5 / a caller's validator accept it, so an output path
+  never holds a partial or corrupt file.
+
+Tests point all traffic at 127.0.0.1 with ``base_url``: a requests adapter rewrites https://<host>/path to
+``<base_url>/path`` and passes the original host in the ``X-Original-Host`` header.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+log = logging.getLogger("gunw.fetch")
+
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class DownloadError(RuntimeError):
+    """A fetch that failed for good; the message names the URL (without credentials) and the reason."""
+
+
+class PermanentHTTPError(DownloadError):
+    """A 4xx answer that retrying cannot fix (missing file, refused credentials)."""
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5  # total tries per fetch
+    backoff: float = 2.0  # seconds before the 2nd try; doubles each time
+    max_wait: float = 60.0
+    connect_timeout: float = 20.0
+    read_timeout: float = 60.0  # a stalled server counts as a transient failure after this
+
+    def wait(self, attempt: int) -> float:
+        return min(self.max_wait, self.backoff * (2 ** (attempt - 1)))
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout, self.read_timeout)
+
+
+def policy_from_args(args) -> RetryPolicy:
+    return RetryPolicy(
+        attempts=max(1, args.retries),
+        backoff=args.backoff,
+        read_timeout=args.timeout,
+        connect_timeout=min(args.timeout, 20.0),
+    )
+
+
+def add_policy_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--retries", type=int, default=5, help="tries per request (default 5)")
+    parser.add_argument(
+        "--backoff", type=float, default=2.0, help="first retry wait in s, doubling (default 2)"
+    )
+    parser.add_argument("--timeout", type=float, default=60.0, help="read timeout in s (default 60)")
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("GUNW_BASE_URL") or None,
+        help="send every request to this base URL instead of the real hosts (tests: http://127.0.0.1:PORT)",
+    )
+
+
+class RewriteAdapter(HTTPAdapter):
+    """Sends https://host/path?q to base_url/path?q, keeping the original URL on the response (cookies, redirects
+    and auth rules behave as against the real host)."""
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.base = urlsplit(base_url.rstrip("/"))
+
+    def send(self, request, **kwargs):
+        orig = request.url
+        parts = urlsplit(orig)
+        if parts.hostname in ("127.0.0.1", "localhost") and parts.scheme == "http":
+            return super().send(request, **kwargs)
+        clone = request.copy()
+        clone.url = urlunsplit(
+            (self.base.scheme, self.base.netloc, self.base.path + parts.path, parts.query, "")
+        )
+        clone.headers["X-Original-Host"] = parts.hostname or ""
+        resp = super().send(clone, **kwargs)
+        resp.url = orig
+        resp.request = request
+        return resp
+
+
+def mount_base_url(session: requests.Session, base_url: str | None) -> requests.Session:
+    if base_url:
+        adapter = RewriteAdapter(base_url)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+    return session
+
+
+def make_session(base_url: str | None = None, session: requests.Session | None = None) -> requests.Session:
+    s = session if session is not None else requests.Session()
+    s.trust_env = (
+        False  # never pick up ~/.netrc implicitly: credentials are passed explicitly and only where needed
+    )
+    return mount_base_url(s, base_url)
+
+
+def redact_url(url: str) -> str:
+    """URL without userinfo and query (query strings can carry signed tokens)."""
+    p = urlsplit(url)
+    netloc = p.hostname or ""
+    if p.port:
+        netloc += f":{p.port}"
+    return urlunsplit((p.scheme, netloc, p.path, "", ""))
+
+
+def _sleep(policy: RetryPolicy, attempt: int, what: str, reason: str) -> None:
+    wait = policy.wait(attempt)
+    log.warning(
+        "%s: attempt %d/%d failed (%s); retrying in %.3g s", what, attempt, policy.attempts, reason, wait
+    )
+    time.sleep(wait)
+
+
+def _status_error(resp: requests.Response, url: str) -> DownloadError:
+    code = resp.status_code
+    if code in (401, 403):
+        return PermanentHTTPError(
+            f"HTTP {code} from {redact_url(url)}: access refused; check your Earthdata login (netrc "
+            "urs.earthdata.nasa.gov or EARTHDATA_USERNAME/EARTHDATA_PASSWORD) and that you accepted the data "
+            "provider's EULA"
+        )
+    if code == 404:
+        return PermanentHTTPError(f"HTTP 404 from {redact_url(url)}: the file does not exist on the server")
+    return PermanentHTTPError(f"HTTP {code} from {redact_url(url)}")
+
+
+def request_with_retry(
+    session: requests.Session,
+    method: str,
+    url: str,
+    policy: RetryPolicy | None = None,
+    what: str | None = None,
+    validate: Callable[[requests.Response], None] | None = None,
+    **kwargs,
+) -> requests.Response:
+    """A small request (listing, query, token) with retries; the body is fully read (truncation -> retry).
+    `validate(resp)` may raise ValueError for a well-formed but unusable body (also retried)."""
+    policy = policy or RetryPolicy()
+    what = what or redact_url(url)
+    last = ""
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            resp = session.request(method, url, timeout=policy.timeout, **kwargs)
+            _ = resp.content  # read it all inside the try: a short body raises here
+            if resp.status_code in TRANSIENT_STATUS:
+                last = f"HTTP {resp.status_code}"
+            elif resp.status_code >= 400:
+                raise _status_error(resp, url)
+            else:
+                if validate is not None:
+                    validate(resp)
+                return resp
+        except requests.RequestException as exc:
+            last = f"{type(exc).__name__}"
+        except ValueError as exc:
+            last = f"unusable response: {exc}"
+        if attempt < policy.attempts:
+            _sleep(policy, attempt, what, last)
+    raise DownloadError(f"{what}: giving up after {policy.attempts} attempts; last error: {last}")
+
+
+def md5_of(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        while True:
+            b = fh.read(chunk)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+class _Lock:
+    """Exclusive lock beside the destination: two runs sharing a cache never write one .part at once."""
+
+    def __init__(self, dest: Path):
+        self.path = dest.with_name(dest.name + ".lock")
+
+    def __enter__(self):
+        self.fh = open(self.path, "w")
+        fcntl.flock(self.fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()  # the lock file stays: unlinking it would let a waiting process lock a stale inode
+
+
+def download_file(
+    url: str,
+    dest: str | os.PathLike,
+    session: requests.Session | None = None,
+    size: int | None = None,
+    md5: str | None = None,
+    validate: Callable[[Path], None] | None = None,
+    policy: RetryPolicy | None = None,
+    resume: bool = True,
+    chunk_size: int = 1 << 20,
+) -> Path:
+    """Fetch `url` into `dest`, verified. Skips the download if `dest` already exists and verifies
+    (size + md5 when given). Raises DownloadError; leaves no file at `dest` unless it is verified."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    session = session or make_session()
+    policy = policy or RetryPolicy()
+    part = dest.with_name(dest.name + ".part")
+    what = f"download {dest.name}"
+
+    def verify(path: Path) -> None:
+        got = path.stat().st_size
+        if size is not None and got != int(size):
+            raise ValueError(f"size {got} bytes, expected {size}")
+        if md5 is not None:
+            digest = md5_of(path)
+            if digest.lower() != md5.lower():
+                raise ValueError(f"md5 {digest}, expected {md5}")
+        if validate is not None:
+            validate(path)
+
+    with _Lock(dest):
+        if dest.exists():
+            try:
+                verify(dest)
+                log.info("%s: already present and verified", dest)
+                return dest
+            except ValueError as exc:
+                log.warning("%s exists but fails verification (%s); downloading again", dest, exc)
+                dest.unlink()
+        last = ""
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                have = part.stat().st_size if (resume and part.exists()) else 0
+                if size is not None and have > int(size):
+                    have = 0
+                if have and size is not None and have == int(size):
+                    resp = None  # complete from a previous attempt: only verification is left
+                else:
+                    headers = {"Range": f"bytes={have}-"} if have else {}
+                    resp = session.get(url, headers=headers, stream=True, timeout=policy.timeout)
+                if resp is not None:
+                    with resp:
+                        if resp.status_code in TRANSIENT_STATUS:
+                            raise _Transient(f"HTTP {resp.status_code}")
+                        if resp.status_code == 416 and have:
+                            part.unlink()
+                            raise _Transient("server refused the resume range; restarting")
+                        if resp.status_code >= 400:
+                            raise _status_error(resp, url)
+                        mode = "ab" if (have and resp.status_code == 206) else "wb"
+                        if mode == "ab":
+                            start = resp.headers.get("Content-Range", "").split(" ")[-1].split("-")[0]
+                            if start != str(have):
+                                mode = "wb"  # a range we did not ask for: start over
+                        if mode == "wb":
+                            have = 0
+                        expected_len = resp.headers.get("Content-Length")
+                        written = 0
+                        with open(part, mode) as fh:
+                            for block in resp.iter_content(chunk_size=chunk_size):
+                                fh.write(block)
+                                written += len(block)
+                        if expected_len is not None and written != int(expected_len):
+                            raise _Transient(f"body truncated: {written} of {expected_len} bytes")
+                try:
+                    verify(part)
+                except ValueError as exc:
+                    part.unlink(missing_ok=True)
+                    raise _Transient(f"verification failed: {exc}") from None
+                os.replace(part, dest)
+                log.info("%s: done (%d bytes)", what, dest.stat().st_size)
+                return dest
+            except PermanentHTTPError:
+                part.unlink(missing_ok=True)
+                raise
+            except _Transient as exc:
+                last = str(exc)
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+            if attempt < policy.attempts:
+                _sleep(policy, attempt, what, last)
+        raise DownloadError(
+            f"{what} from {redact_url(url)}: giving up after {policy.attempts} attempts; last error: {last}"
+            + (f" (partial data kept in {part.name} for resuming)" if part.exists() else "")
+        )
+
+
+class _Transient(Exception):
+    pass
+
+
+def atomic_write_bytes(dest: str | os.PathLike, data: bytes) -> Path:
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+    return dest
+
+
+def atomic_write_text(dest: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(dest, text.encode())
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # third-party debug logs can echo request headers (Authorization); keep them quiet
+    for name in ("urllib3", "asf_search", "requests"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Download one URL to a file, verified, resumable, with retries."
+    )
+    parser.add_argument("url")
+    parser.add_argument("dest")
+    parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--md5", default=None)
+    add_policy_args(parser)
+    args = parser.parse_args(argv)
+    setup_logging()
+    try:
+        download_file(
+            args.url,
+            args.dest,
+            session=make_session(args.base_url),
+            size=args.size,
+            md5=args.md5,
+            policy=policy_from_args(args),
+        )
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""The one run layout: every path under ``results_dir`` and ``cache_dir``, and the demo's generated inputs.
+
+Rules, commands and tests take their paths from here and nowhere else (tests/test_architecture.py scans for
+stray path literals). Paths are plain strings so that the same methods give Snakemake patterns
+(``RunLayout(...).pair("{pair}").pair_json``) and concrete paths at run time (``PairDir(args.pair_dir)``).
+
+    <results_dir>/<pair>/pair.json              the checked pair (schema: resources/pair.schema.json)
+                        /inputs/                orbits/, safes.json, aux_cal.json, dem.wgs84, geocode_dem.wgs84
+                        /topsapp/               ISCE2's working directory: topsApp.xml, PICKLE/, merged/, ...
+                        /topsapp/heavy/<step>.txt   markers of heavy intermediates (keep_intermediates off)
+                        /product/               gunw.nc, gunw.json, gunw.png, product_name.txt, validated.ok
+                        /logs/<rule>.log, /benchmarks/<rule>.tsv
+    <results_dir>/products/<id>/<id>.{nc,json,png}  the delivered, ARIA-named copy of every valid product
+    <cache_dir>/slc/<scene>.zip, orbits/<scene>.EOF(.json), dem/<key>/..., water_mask/<key>/..., aux_cal/,
+               static/, logs/<rule>/<key>.log   shared by every pair
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEM_NAMES = ("dem", "geocode_dem")
+"""The two DEMs a pair stages: ``dem`` (1 arcsec, for topo) and ``geocode_dem`` (output posting, for geocode)."""
+
+ISCE_RASTER_SIDECARS = (".xml", ".vrt")
+"""An ISCE raster is its binary plus these two header files."""
+
+
+def isce_raster(path: str) -> list[str]:
+    """The three files of an ISCE raster (binary, .xml, .vrt)."""
+    return [path] + [path + ext for ext in ISCE_RASTER_SIDECARS]
+
+
+def _join(*parts: str) -> str:
+    return "/".join(str(p).rstrip("/") for p in parts)
+
+
+@dataclass(frozen=True)
+class PairDir:
+    """The directory of one pair (``root`` may hold the ``{pair}`` wildcard)."""
+
+    root: str
+
+    def __init__(self, root) -> None:
+        object.__setattr__(self, "root", str(root).rstrip("/"))
+
+    # --- the check ---
+    @property
+    def pair_json(self) -> str:
+        return _join(self.root, "pair.json")
+
+    # --- staged inputs ---
+    @property
+    def inputs(self) -> str:
+        return _join(self.root, "inputs")
+
+    @property
+    def orbits(self) -> str:
+        return _join(self.inputs, "orbits")
+
+    @property
+    def safes_json(self) -> str:
+        return _join(self.inputs, "safes.json")
+
+    @property
+    def aux_cal_json(self) -> str:
+        return _join(self.inputs, "aux_cal.json")
+
+    def dem(self, name: str) -> str:
+        if name not in DEM_NAMES and not name.startswith("{"):  # "{name}": a Snakemake wildcard
+            raise ValueError(f"unknown DEM {name!r}; one of {DEM_NAMES}")
+        return _join(self.inputs, f"{name}.wgs84")
+
+    def staged(self, name: str) -> str:
+        """A staged input by the name the step table gives it (Step.reads)."""
+        paths = {"pair_json": self.pair_json, "safes": self.safes_json, "orbits": self.orbits}
+        paths.update({dem: self.dem(dem) for dem in DEM_NAMES})
+        return paths[name]
+
+    # --- ISCE2's working directory ---
+    @property
+    def topsapp(self) -> str:
+        return _join(self.root, "topsapp")
+
+    def topsapp_file(self, rel: str) -> str:
+        """A file of ISCE2's own layout (``merged/...``, relative to the topsApp directory)."""
+        return _join(self.topsapp, rel)
+
+    @property
+    def topsapp_xml(self) -> str:
+        return self.topsapp_file(TOPSAPP_XML)
+
+    @property
+    def topsapp_properties_json(self) -> str:
+        return self.topsapp_file(TOPSAPP_PROPERTIES_JSON)
+
+    def pickle(self, step: str) -> str:
+        return self.topsapp_file(pickle_files(step)[0])
+
+    def pickle_xml(self, step: str) -> str:
+        return self.topsapp_file(pickle_files(step)[1])
+
+    def heavy_marker(self, step: str) -> str:
+        return self.topsapp_file(f"heavy/{step}.txt")
+
+    def from_topsapp(self, path: str) -> str:
+        """``path`` as ISCE2 must see it from its working directory (topsApp.xml and DEM headers hold these)."""
+        return os.path.relpath(path, self.topsapp)
+
+    # --- the product ---
+    @property
+    def product(self) -> str:
+        return _join(self.root, "product")
+
+    @property
+    def gunw_nc(self) -> str:
+        return _join(self.product, PRODUCT_FILES["nc"])
+
+    @property
+    def gunw_json(self) -> str:
+        return _join(self.product, PRODUCT_FILES["json"])
+
+    @property
+    def gunw_png(self) -> str:
+        return _join(self.product, PRODUCT_FILES["png"])
+
+    @property
+    def product_name_txt(self) -> str:
+        return _join(self.product, PRODUCT_FILES["name"])
+
+    @property
+    def validated_ok(self) -> str:
+        return _join(self.product, PRODUCT_FILES["ok"])
+
+    # --- logs ---
+    @property
+    def logs(self) -> str:
+        return _join(self.root, "logs")
+
+    def log(self, rule: str) -> str:
+        return _join(self.logs, f"{rule}.log")
+
+    def benchmark(self, rule: str) -> str:
+        return _join(self.root, "benchmarks", f"{rule}.tsv")
+
+
+PRODUCT_FILES = {
+    "nc": "gunw.nc",
+    "json": "gunw.json",
+    "png": "gunw.png",
+    "name": "product_name.txt",
+    "ok": "validated.ok",
+}
+"""Fixed names inside a product directory: the ARIA name is known only at run time (it is in ``name``)."""
+
+TOPSAPP_XML = "topsApp.xml"
+TOPSAPP_PROPERTIES_JSON = "topsapp_settings.json"
+
+
+def pickle_files(step: str) -> list[str]:
+    """ISCE2's state after ``step``, relative to the topsApp directory (a binary pickle and its XML twin)."""
+    return [f"PICKLE/{step}", f"PICKLE/{step}.xml"]
+
+
+@dataclass(frozen=True)
+class CacheDir:
+    """Downloads shared by every pair: one file per scene, date or frame (``key`` of DEMs: see dem_key)."""
+
+    root: str
+
+    def __init__(self, root) -> None:
+        object.__setattr__(self, "root", str(root).rstrip("/"))
+
+    def slc(self, scene: str) -> str:
+        return _join(self.root, "slc", f"{scene}.zip")
+
+    def orbit(self, scene: str) -> str:
+        return _join(self.root, "orbits", f"{scene}.EOF")
+
+    def orbit_meta(self, scene: str) -> str:
+        return self.orbit(scene) + ".json"
+
+    def topo_dem(self, key: str) -> str:
+        return _join(self.root, "dem", key, "topo_1arcsec.dem.wgs84")
+
+    def geocode_dem(self, key: str, resolution) -> str:
+        return _join(self.root, "dem", key, f"geocode_{resolution}m.dem.wgs84")
+
+    @property
+    def dem_tiles(self) -> str:
+        return _join(self.root, "dem", "tiles", "glo_30")
+
+    def water_mask(self, key: str) -> str:
+        return _join(self.root, "water_mask", key, "water_mask.wgs84")
+
+    @property
+    def land_polygons(self) -> str:
+        return _join(self.root, "static", "ne_10m_land.zip")
+
+    @property
+    def aux_cal(self) -> str:
+        return _join(self.root, "aux_cal")
+
+    def log(self, rule: str, key: str) -> str:
+        return _join(self.root, "logs", rule, f"{key}.log")
+
+
+def dem_key(frame_id: int, pair_name: str) -> str:
+    """DEMs and water masks are shared by all pairs of a frame; a pair without a frame has its own extent."""
+    return f"frame{frame_id}" if frame_id >= 0 else f"pair_{pair_name}"
+
+
+DEM_KEY_PATTERN = "frame[0-9]+|pair_[^/]+"
+"""The regular expression every dem_key matches (a wildcard constraint)."""
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """A run: the pairs under ``results_dir``, the shared downloads under ``cache_dir``."""
+
+    results_dir: str
+    cache_dir: str
+
+    def __init__(self, results_dir, cache_dir) -> None:
+        object.__setattr__(self, "results_dir", str(results_dir).rstrip("/"))
+        object.__setattr__(self, "cache_dir", str(cache_dir).rstrip("/"))
+
+    def pair(self, name: str) -> PairDir:
+        return PairDir(_join(self.results_dir, name))
+
+    @property
+    def cache(self) -> CacheDir:
+        return CacheDir(self.cache_dir)
+
+    @property
+    def products(self) -> str:
+        return _join(self.results_dir, "products")
+
+
+def delivery(products_dir: str, product_id: str, suffix: str) -> str:
+    """The delivered copy ``<products_dir>/<id>/<id><suffix>`` of a valid product."""
+    return _join(products_dir, product_id, f"{product_id}{suffix}")
+
+
+@dataclass(frozen=True)
+class DemoDir:
+    """What the demo generator writes (config/demo.yaml points `local_inputs` at these paths)."""
+
+    root: str
+
+    def __init__(self, root) -> None:
+        object.__setattr__(self, "root", str(root).rstrip("/"))
+
+    def slc(self, scene: str) -> str:
+        return _join(self.root, "slc", f"{scene}.zip")
+
+    @property
+    def slc_dir(self) -> str:
+        return _join(self.root, "slc")
+
+    @property
+    def orbits(self) -> str:
+        return _join(self.root, "orbits")
+
+    @property
+    def dem(self) -> str:
+        return _join(self.root, "dem", "dem.wgs84")
+
+    @property
+    def water_mask(self) -> str:
+        return _join(self.root, "dem", "water_mask.tif")
+
+    @property
+    def truth_phase(self) -> str:
+        return _join(self.root, "truth", "phase_geo.tif")
+
+    @property
+    def truth_json(self) -> str:
+        return _join(self.root, "truth", "truth.json")
+
+    @property
+    def log(self) -> str:
+        return _join(self.root, "logs", "generate_demo_pair.log")

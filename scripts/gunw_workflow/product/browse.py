@@ -1,0 +1,176 @@
+"""Browse PNG and DAAC metadata JSON of a GUNW (gunw-product.md §11).
+
+Browse: unwrapped phase re-wrapped to (-pi, pi], masked where connected components are 0 or -1 (and optionally
+water), scaled to [0, 1], HSV-coloured RGBA with masked pixels transparent, down-sampled to 20 % with Lanczos.
+Metadata JSON: the DAAC ingest record, validated against our copy of the DAAC schema
+(``resources/gunw_schema.json``, Apache-2.0, from RAiDER; see ``resources/gunw_schema.NOTICE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from gunw_workflow.config import RESOURCES
+from gunw_workflow.product import gunw_layout as L
+from gunw_workflow.product import gunw_name
+
+SCHEMA_PATH = RESOURCES / "gunw_schema.json"
+PLATFORMS = {"S1A": "Sentinel-1A", "S1B": "Sentinel-1B", "S1C": "Sentinel-1C", "S1D": "Sentinel-1D"}
+BROWSE_SCALE = 0.2
+
+
+def browse_rgba(unw: np.ndarray, conncomp: np.ndarray, water: np.ndarray | None = None) -> np.ndarray:
+    """Full-resolution RGBA uint8 browse image."""
+    from matplotlib import colormaps
+
+    mask = (conncomp == 0) | (conncomp == -1) | ~np.isfinite(unw)
+    if water is not None:
+        mask |= water.astype(bool)
+    if mask.all():
+        return np.zeros(unw.shape + (4,), dtype=np.uint8)
+    wrapped = np.angle(np.exp(1j * unw.astype(np.float64)))
+    wrapped[mask] = np.nan
+    lo, hi = np.nanmin(wrapped), np.nanmax(wrapped)
+    scaled = (wrapped - lo) / (hi - lo) if hi > lo else np.clip(wrapped - lo, 0, 1)
+    rgba = colormaps["hsv"](scaled, bytes=True)  # NaN -> "bad" colour (0, 0, 0, 0): transparent
+    rgba[mask] = 0
+    return rgba
+
+
+def write_browse(path, unw, conncomp, water=None, scale: float = BROWSE_SCALE) -> tuple[int, int]:
+    """Write the PNG; returns its (width, height)."""
+    from PIL import Image
+
+    rgba = browse_rgba(np.asarray(unw), np.asarray(conncomp), water)
+    img = Image.fromarray(rgba, mode="RGBA")
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    img = img.resize(size, Image.Resampling.LANCZOS)
+    img.save(path, format="PNG", optimize=True)
+    return size
+
+
+def _utc6(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _ring(geom) -> list[list[float]]:
+    coords = [[float(x), float(y)] for x, y in geom.exterior.coords]
+    for c in coords:
+        # antimeridian: bring longitudes into [-180, 180] (the schema bound)
+        c[0] = ((c[0] + 180.0) % 360.0) - 180.0 if not -180.0 <= c[0] <= 180.0 else c[0]
+    return coords
+
+
+def metadata_json(label: str, pair: dict, bperp_cube: np.ndarray, now: dt.datetime | None = None) -> dict:
+    """The DAAC metadata record for one product."""
+    import shapely.wkt
+    from shapely.geometry import box
+
+    ref = sorted(pair["reference_scenes"])
+    sec = sorted(pair["secondary_scenes"])
+    scenes = pair.get("scenes") or {}
+    ref_times = sorted((gunw_name.scene_times(s, scenes.get(s)), s) for s in ref)
+    sec_times = sorted((gunw_name.scene_times(s, scenes.get(s)), s) for s in sec)
+    ref_first, sec_first = ref_times[0][1], sec_times[0][1]
+    sensing_start = min(t[0][0] for t in ref_times)
+    sensing_stop = max(t[0][1] for t in ref_times)
+    sec_start = min(t[0][0] for t in sec_times)
+    if pair.get("extent_wkt"):
+        extent = shapely.wkt.loads(pair["extent_wkt"])
+    else:
+        s, n, w, e = pair["extent_snwe"]
+        extent = box(w, s, e, n)
+    if extent.geom_type == "MultiPolygon":
+        extent = max(extent.geoms, key=lambda g: g.area)
+    bbox = box(*extent.bounds)
+    bperp = np.asarray(bperp_cube, dtype=float)[0]
+    bperp = bperp[np.isfinite(bperp)]
+    meta = {
+        "ogr_bbox": _ring(bbox)[:-1],
+        "reference_scenes": ref,
+        "secondary_scenes": sec,
+        "sensing_start": _utc6(sensing_start),
+        "sensing_stop": _utc6(sensing_stop),
+        "version": L.DATASET_VERSION,
+        "temporal_baseline_days": round((sensing_start - sec_start).total_seconds() / 86400.0),
+        "orbit_number": [int(ref_first.split("_")[7]), int(sec_first.split("_")[7])],
+        "platform": [PLATFORMS[ref_first[:3]], PLATFORMS[sec_first[:3]]],
+        "beam_mode": "IW",
+        "orbit_direction": str(pair["flight_direction"]).lower(),
+        "dataset_type": "slc",
+        "product_type": "interferogram",
+        "polarization": "VV",
+        "look_direction": "right",
+        "track_number": int(pair["track"]),
+        "perpendicular_baseline": round(float(bperp.mean()), 4) if bperp.size else 0.0,
+    }
+    frame = int(pair.get("frame_id", -1))
+    if frame != -1:
+        meta["frame_number"] = frame
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return {
+        "label": label,
+        "location": {"type": "Polygon", "coordinates": [_ring(extent)]},
+        "creation_timestamp": _utc6(now),
+        "version": L.DATASET_VERSION,
+        "metadata": meta,
+    }
+
+
+def load_schema(extend_platforms: bool = True) -> dict:
+    """Our copy of the DAAC schema; optionally with Sentinel-1C/1D added to the platform enum (the DAAC's own
+    schema only lists 1A/1B, so S1C/S1D products are reported separately by :func:`schema_problems`)."""
+    schema = json.loads(SCHEMA_PATH.read_text())
+    if extend_platforms:
+        schema = copy.deepcopy(schema)
+        enum = schema["properties"]["metadata"]["properties"]["platform"]["items"]["enum"]
+        for p in PLATFORMS.values():
+            if p not in enum:
+                enum.append(p)
+    return schema
+
+
+def schema_problems(meta: dict, schema: dict | None = None) -> list[str]:
+    """JSON-schema violations of a metadata record (empty = valid)."""
+    import jsonschema
+
+    schema = schema or load_schema()
+    validator = jsonschema.Draft7Validator(schema)
+    return [
+        f"metadata JSON {'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
+        for e in sorted(validator.iter_errors(meta), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Make the browse PNG of a GUNW, or validate a metadata JSON.")
+    p.add_argument("--gunw", help="GUNW netCDF to draw the browse from")
+    p.add_argument("--png", help="output PNG")
+    p.add_argument("--check-json", help="validate this metadata JSON against the DAAC schema copy")
+    a = p.parse_args(argv)
+    if a.check_json:
+        problems = schema_problems(json.loads(Path(a.check_json).read_text()))
+        for pr in problems:
+            print(pr, file=sys.stderr)
+        return 1 if problems else 0
+    if not (a.gunw and a.png):
+        p.error("--gunw and --png, or --check-json, are required")
+    import netCDF4
+
+    with netCDF4.Dataset(a.gunw) as nc:
+        grp = nc[L.DATA]
+        grp.set_auto_mask(False)
+        size = write_browse(a.png, grp["unwrappedPhase"][:], grp["connectedComponents"][:])
+    print(json.dumps({"png": a.png, "size": size}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,566 @@
+"""Check a GUNW product against the consumer checklist (gunw-product.md §13) and the layout table.
+
+Every product the workflow makes passes through here; the script exits non-zero with one line per violation.
+The structural checks (groups, variables, dtypes, dims, fills, attributes, compression, chunking) come from the same
+``gunw_layout`` table the writer uses; the semantic checks (name grammar and its agreement with the content,
+coordinates, bounding polygon via OGR, cube heights and values, corrections, radar metadata, metadata JSON) follow
+the checklist items.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+
+from gunw_workflow.product import gunw_layout as L
+from gunw_workflow.product import gunw_name
+
+ANGLE_CUBES = ("incidenceAngle", "lookAngle", "azimuthAngle")
+TROPO_MODELS = ("ERA5", "ERA5T", "GMAO", "HRES", "HRRR")
+
+
+def _decode(v):
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, np.ndarray) and v.dtype.kind in "SU":
+        return [x.decode() if isinstance(x, bytes) else str(x) for x in v.tolist()]
+    return v
+
+
+def _same_value(actual, expected) -> bool:
+    actual = _decode(actual)
+    if isinstance(expected, float) and isinstance(actual, (float, np.floating)):
+        return (math.isnan(expected) and math.isnan(actual)) or math.isclose(actual, expected, rel_tol=1e-12)
+    if isinstance(actual, np.ndarray):
+        actual = actual.tolist()
+    if isinstance(actual, np.generic):
+        actual = actual.item()
+    return actual == expected
+
+
+def _group(nc, path):
+    try:
+        return nc if path == "/" else nc[path]
+    except (IndexError, KeyError):
+        return None
+
+
+def _raw(var):
+    var.set_auto_maskandscale(False)
+    return var[...]
+
+
+# --- OGR through the GDAL library that ships inside the rasterio wheel ---------------------------------------------
+
+
+def _libgdal():
+    import rasterio  # noqa: F401 - loads libgdal and registers drivers
+
+    libdir = Path(rasterio.__file__).resolve().parent.parent / "rasterio.libs"
+    cands = sorted(libdir.glob("libgdal*.so*")) if libdir.is_dir() else []
+    names = [str(c) for c in cands] + ["libgdal.so"]
+    for n in names:
+        try:
+            lib = ctypes.CDLL(n)
+            lib.GDALAllRegister()
+            return lib
+        except OSError:
+            continue
+    return None
+
+
+def ogr_bounding_polygon(path: str) -> str | None:
+    """WKT of feature 1 of OGR layer ``productBoundingBox`` (None when OGR cannot read it); raises if no GDAL."""
+    lib = _libgdal()
+    if lib is None:
+        raise RuntimeError("no GDAL library available for the OGR check")
+    lib.GDALOpenEx.restype = ctypes.c_void_p
+    lib.GDALOpenEx.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ]
+    lib.GDALDatasetGetLayerByName.restype = ctypes.c_void_p
+    lib.GDALDatasetGetLayerByName.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.OGR_L_GetFeature.restype = ctypes.c_void_p
+    lib.OGR_L_GetFeature.argtypes = [ctypes.c_void_p, ctypes.c_longlong]
+    lib.OGR_F_GetGeometryRef.restype = ctypes.c_void_p
+    lib.OGR_F_GetGeometryRef.argtypes = [ctypes.c_void_p]
+    lib.OGR_G_ExportToWkt.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p)]
+    lib.OGR_F_Destroy.argtypes = [ctypes.c_void_p]
+    lib.GDALClose.argtypes = [ctypes.c_void_p]
+    lib.VSIFree.argtypes = [ctypes.c_void_p]
+    gdal_of_vector = 0x04
+    ds = lib.GDALOpenEx(str(path).encode(), gdal_of_vector, None, None, None)
+    if not ds:
+        return None
+    try:
+        layer = lib.GDALDatasetGetLayerByName(ds, b"productBoundingBox")
+        if not layer:
+            return None
+        feat = lib.OGR_L_GetFeature(layer, 1)
+        if not feat:
+            return None
+        try:
+            geom = lib.OGR_F_GetGeometryRef(feat)
+            if not geom:
+                return None
+            out = ctypes.c_char_p()
+            lib.OGR_G_ExportToWkt(geom, ctypes.byref(out))
+            wkt = out.value.decode() if out.value else None
+            return wkt
+        finally:
+            lib.OGR_F_Destroy(feat)
+    finally:
+        lib.GDALClose(ds)
+
+
+# --- checks -------------------------------------------------------------------------------------------------------
+
+
+def settings_from_file(nc) -> dict:
+    grids = _group(nc, L.GRIDS)
+    if grids is None:
+        return {}
+    out = {}
+    for k in grids.ncattrs():
+        v = _decode(grids.getncattr(k))
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if isinstance(v, np.generic):
+            v = v.item()
+        if k in (
+            "estimate_ionosphere_delay",
+            "compute_solid_earth_tide",
+            "unfiltered_coherence",
+            "dense_offsets",
+        ):
+            v = bool(v)
+        out[k] = v
+    return out
+
+
+def check_structure(nc, layers: set[str]) -> list[str]:
+    """Groups, variables, dtypes, dims, fills, attributes, filters and chunking from the layout table."""
+    out = []
+    for g in L.groups(layers):
+        if _group(nc, g) is None:
+            out.append(f"group {g} is missing")
+    for v in L.VARIABLES:
+        grp = _group(nc, v.group)
+        present = grp is not None and v.name in grp.variables
+        if v.layer not in layers:
+            if present and not any(w.path == v.path and w.layer in layers for w in L.VARIABLES):
+                out.append(f"{v.path} present although layer '{v.layer}' is off for this product's settings")
+            continue
+        if not present:
+            out.append(f"{v.path} is missing")
+            continue
+        var = grp.variables[v.name]
+        want_dtype = str if v.dtype == "str" else np.dtype(v.dtype)
+        if var.dtype != want_dtype:
+            out.append(f"{v.path} dtype {var.dtype} != {v.dtype}")
+        if tuple(var.dimensions) != v.dims:
+            out.append(f"{v.path} dims {tuple(var.dimensions)} != {v.dims}")
+            continue
+        attrs = var.ncattrs()
+        if v.fill is None:
+            if "_FillValue" in attrs:
+                out.append(f"{v.path} has a _FillValue but the layout declares none")
+        elif "_FillValue" not in attrs:
+            out.append(f"{v.path} has no _FillValue (expected {v.fill})")
+        else:
+            fv = float(var.getncattr("_FillValue"))
+            if not ((math.isnan(v.fill) and math.isnan(fv)) or fv == v.fill):
+                out.append(f"{v.path} _FillValue {fv} != {v.fill}")
+        for k, want in v.attrs.items():
+            if k not in attrs:
+                out.append(f"{v.path} attribute {k} is missing")
+            elif not _same_value(var.getncattr(k), want):
+                out.append(f"{v.path} attribute {k} = {_decode(var.getncattr(k))!r}, expected {want!r}")
+        gm = v.attrs.get("grid_mapping")
+        if gm and gm not in grp.variables:
+            out.append(f"{v.path} grid_mapping {gm} does not exist in {v.group}")
+        if v.dims and v.dtype not in ("str", "S1"):
+            f = var.filters()
+            for k in ("zlib", "shuffle", "complevel"):
+                if f.get(k) != v.filters[k]:
+                    out.append(f"{v.path} filter {k}={f.get(k)} != {v.filters[k]}")
+            sizes = {
+                d: len(grp.dimensions[d]) if d in grp.dimensions else var.shape[i]
+                for i, d in enumerate(v.dims)
+            }
+            want = L.chunk_shape(v, sizes)
+            got = var.chunking()
+            if got == "contiguous" or tuple(got) != tuple(want):
+                out.append(f"{v.path} chunking {got} != {list(want)}")
+    return out
+
+
+def check_globals(nc, layers: set[str]) -> list[str]:
+    out = []
+    attrs = nc.ncattrs()
+    for k, want in L.GLOBAL_ATTRS.items():
+        if k not in attrs:
+            out.append(f"global attribute {k} is missing")
+        elif want is not None and not _same_value(nc.getncattr(k), want):
+            out.append(f"global attribute {k} = {_decode(nc.getncattr(k))!r}, expected {want!r}")
+    if "version" in attrs:
+        v = _decode(nc.getncattr("version"))
+        if v not in ("1b", "1c"):
+            out.append(f"global version {v!r} not in 1b/1c")
+        elif v != L.layout_version(layers):
+            out.append(f"global version {v} but layers {sorted(layers)} need {L.layout_version(layers)}")
+    return out
+
+
+def _check_axis(out, path, a, step=None, descending=False, tol=1e-9):
+    d = np.diff(a)
+    if a.ndim != 1 or a.dtype != np.float64:
+        out.append(f"{path} must be 1-D float64")
+        return
+    if len(a) > 1 and not (np.all(d < 0) if descending else np.all(d > 0)):
+        out.append(f"{path} is not strictly {'de' if descending else 'in'}creasing")
+        return
+    if step is not None and len(a) > 1 and not np.allclose(np.abs(d), step, rtol=0, atol=tol):
+        out.append(f"{path} spacing {np.abs(d).mean():.10g} != {step:.10g}")
+
+
+def check_grids(nc, layers: set[str], settings: dict) -> tuple[list[str], dict]:
+    """Coordinates, data-layer semantics, cubes, corrections, troposphere group."""
+    out, info = [], {}
+    data = _group(nc, L.DATA)
+    geom = _group(nc, L.GEOM)
+    if data is None or geom is None:
+        return out, info
+    res = int(settings.get("output_resolution", 90))
+    spacing = L.DATA_SPACING.get(res)
+    if spacing is None:
+        out.append(f"output_resolution {res} not in {sorted(L.DATA_SPACING)}")
+    if "latitude" in data.variables and "longitude" in data.variables:
+        lat, lon = _raw(data["latitude"]), _raw(data["longitude"])
+        _check_axis(out, f"{L.DATA}/latitude", lat, spacing, descending=True)
+        _check_axis(out, f"{L.DATA}/longitude", lon, spacing)
+        info["data_lat"], info["data_lon"] = lat, lon
+    names = ("unwrappedPhase", "connectedComponents", "amplitude", "coherence")
+    if all(n in data.variables for n in names):
+        unw, cc, amp, coh = (_raw(data[n]) for n in names)
+        if not np.all(np.isin(cc, np.arange(-1, cc.max() + 1 if cc.size else 0))):
+            out.append(f"{L.DATA}/connectedComponents holds non-integer or < -1 values")
+        if np.any((amp == 0) & (cc != -1)):
+            out.append(f"{L.DATA}/connectedComponents is not -1 where amplitude is 0 (no data)")
+        if np.any((cc >= 1) & (unw == 0)):
+            out.append(
+                f"{L.DATA}/unwrappedPhase is exactly 0 on {int(((cc >= 1) & (unw == 0)).sum())} valid pixels"
+            )
+        if np.any(~np.isfinite(unw)) or np.any(~np.isfinite(coh)):
+            out.append(f"{L.DATA} unwrappedPhase/coherence hold NaN (fill is 0)")
+        if np.any((coh < 0) | (coh > 1)):
+            out.append(f"{L.DATA}/coherence outside [0, 1]")
+        if not np.any(cc >= 1):
+            out.append(f"{L.DATA}/connectedComponents has no valid (>= 1) pixel")
+
+    # cubes
+    if all(n in geom.variables for n in ("heightsMeta", "latitudeMeta", "longitudeMeta")):
+        h = _raw(geom["heightsMeta"])
+        if h.shape != (len(L.CUBE_HEIGHTS),) or not np.array_equal(h, np.array(L.CUBE_HEIGHTS)):
+            out.append(f"{L.GEOM}/heightsMeta {h.tolist()} != {list(L.CUBE_HEIGHTS)}")
+        clat, clon = _raw(geom["latitudeMeta"]), _raw(geom["longitudeMeta"])
+        _check_axis(out, f"{L.GEOM}/latitudeMeta", clat, L.CUBE_SPACING, descending=True, tol=1e-7)
+        _check_axis(out, f"{L.GEOM}/longitudeMeta", clon, L.CUBE_SPACING, tol=1e-7)
+        info["cube"] = (h, clat, clon)
+    for name in L.CUBE_NAMES:
+        if name not in geom.variables:
+            continue
+        c = _raw(geom[name]).astype(np.float64)
+        if not np.all(np.isfinite(c)):
+            out.append(f"{L.GEOM}/{name} holds non-finite nodes")
+        if np.any(c == -9999):
+            out.append(f"{L.GEOM}/{name} holds -9999 (failed) nodes")
+        if name in ANGLE_CUBES and np.any(c == 0):
+            out.append(f"{L.GEOM}/{name} holds 0 (fill) nodes")
+        if name in ("incidenceAngle", "lookAngle") and np.any((c <= 0) | (c >= 90)):
+            out.append(f"{L.GEOM}/{name} outside (0, 90) degrees")
+        if name == "azimuthAngle" and np.any((c <= -180) | (c > 180)):
+            out.append(f"{L.GEOM}/{name} outside (-180, 180] degrees")
+
+    # corrections
+    if "iono" in layers and "data_lat" in info:
+        ig = _group(nc, L.IONO)
+        if ig is not None and "latitude" in ig.variables and "ionosphere" in ig.variables:
+            ilat, ilon = _raw(ig["latitude"]), _raw(ig["longitude"])
+            k = L.iono_factor(spacing or abs(info["data_lat"][1] - info["data_lat"][0]))
+            step = k * abs(info["data_lat"][1] - info["data_lat"][0])
+            _check_axis(out, f"{L.IONO}/latitude", ilat, step, descending=True, tol=1e-8)
+            _check_axis(out, f"{L.IONO}/longitude", ilon, step, tol=1e-8)
+            if ilat.size and (
+                abs(ilat[0] - info["data_lat"][0]) > 1e-9 or abs(ilon[0] - info["data_lon"][0]) > 1e-9
+            ):
+                out.append(f"{L.IONO} grid origin differs from the data grid origin")
+            if not np.any(np.isfinite(_raw(ig["ionosphere"]))):
+                out.append(f"{L.IONO}/ionosphere is all NaN")
+    if "set" in layers and "cube" in info:
+        h, clat, clon = info["cube"]
+        for g in (L.SET_REF, L.SET_SEC):
+            sg = _group(nc, g)
+            if sg is None or "solidEarthTide" not in sg.variables:
+                continue
+            for cname, ref in (("height", h), ("latitude", clat), ("longitude", clon)):
+                if cname in sg.variables and not np.array_equal(_raw(sg[cname]), ref):
+                    out.append(f"{g}/{cname} differs from the imagingGeometry nodes")
+            tide = _raw(sg["solidEarthTide"])
+            if not np.all(np.isfinite(tide)) or np.any(tide == 0):
+                out.append(f"{g}/solidEarthTide holds non-finite or 0 (fill) nodes")
+    tropo = _group(nc, L.TROPO)
+    if tropo is not None:
+        models = [m for m in tropo.groups if m.upper() in TROPO_MODELS]
+        if len(models) > 1:
+            out.append(f"{L.TROPO} holds {len(models)} weather models {models}; at most one per file")
+    return out, info
+
+
+def check_bbox(nc, path: str, info: dict, use_ogr: bool = True) -> list[str]:
+    import shapely.wkt
+
+    out = []
+    if "productBoundingBox" not in nc.variables:
+        return out
+    v = nc["productBoundingBox"]
+    if v.dtype != np.dtype("S1"):
+        return out  # reported by the structure check
+    raw = netCDF4.chartostring(_raw(v))
+    text = raw.flat[0] if raw.size else ""
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    try:
+        poly = shapely.wkt.loads(text)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a violation
+        out.append(f"productBoundingBox is not parseable WKT: {exc}")
+        return out
+    if poly.geom_type != "Polygon" or not poly.is_valid or poly.is_empty:
+        out.append(f"productBoundingBox is not one valid POLYGON ({poly.geom_type})")
+        return out
+    if "data_lat" in info:
+        lat, lon = info["data_lat"], info["data_lon"]
+        hx, hy = abs(lon[1] - lon[0]) / 2 + 1e-6, abs(lat[1] - lat[0]) / 2 + 1e-6
+        w, s, e, n = poly.bounds
+        if w < lon.min() - hx or e > lon.max() + hx or s < lat.min() - hy or n > lat.max() + hy:
+            out.append("productBoundingBox extends beyond the data grid")
+    if "cube" in info:
+        _, clat, clon = info["cube"]
+        w, s, e, n = poly.bounds
+        tol = 1e-7
+        if clon[0] > w - L.CUBE_SPACING + tol or clon[-1] < e + L.CUBE_SPACING - tol:
+            out.append(
+                "imagingGeometry cube does not extend one node beyond the bounding polygon in longitude"
+            )
+        if clat[-1] > s - L.CUBE_SPACING + tol or clat[0] < n + L.CUBE_SPACING - tol:
+            out.append(
+                "imagingGeometry cube does not extend one node beyond the bounding polygon in latitude"
+            )
+    if use_ogr:
+        wkt = ogr_bounding_polygon(path)
+        if wkt is None:
+            out.append("OGR cannot read layer productBoundingBox feature 1 (check the ogr_* globals)")
+        elif not shapely.wkt.loads(wkt).equals_exact(poly, 1e-9):
+            out.append("OGR productBoundingBox feature 1 differs from the stored WKT")
+    return out
+
+
+def check_gdal(path: str, layers: set[str]) -> list[str]:
+    import rasterio
+
+    out = []
+    targets = [f"{L.DATA}/unwrappedPhase", f"{L.GEOM}/incidenceAngle"]
+    if "iono" in layers:
+        targets.append(f"{L.IONO}/ionosphere")
+    for sub in targets:
+        try:
+            with rasterio.open(f"netcdf:{path}:{sub}") as ds:
+                if ds.driver != "netCDF":
+                    out.append(f"GDAL opened {sub} with driver {ds.driver}, not netCDF")
+                if ds.crs is None or ds.crs.to_epsg() != 4326:
+                    out.append(f"GDAL reports CRS {ds.crs} for {sub}, expected EPSG:4326")
+                if sub.endswith("incidenceAngle"):
+                    tags = ds.tags()
+                    if tags.get("NETCDF_DIM_EXTRA") != "{heightsMeta}":
+                        out.append(f"GDAL NETCDF_DIM_EXTRA of {sub} is {tags.get('NETCDF_DIM_EXTRA')}")
+                    want = "{" + ",".join(f"{h:g}" for h in L.CUBE_HEIGHTS) + "}"
+                    if tags.get("NETCDF_DIM_heightsMeta_VALUES") != want:
+                        out.append(
+                            f"GDAL heightsMeta values {tags.get('NETCDF_DIM_heightsMeta_VALUES')} != {want}"
+                        )
+        except Exception as exc:  # noqa: BLE001 - GDAL failure is the violation
+            out.append(f"GDAL cannot open {sub}: {exc}")
+    return out
+
+
+def check_radar_metadata(nc) -> tuple[list[str], dict]:
+    out, info = [], {}
+    rmd = _group(nc, L.RMD)
+    if rmd is None:
+        return out, info
+    for k, want in L.RMD_FIXED.items():
+        if k in rmd.variables and _raw(rmd[k]) != want:
+            out.append(f"{L.RMD}/{k} = {_raw(rmd[k])!r}, expected {want!r}")
+    if "wavelength" in rmd.variables:
+        wl = float(_raw(rmd["wavelength"]))
+        if not 0.05 < wl < 0.06:
+            out.append(f"{L.RMD}/wavelength {wl} m is not a C-band wavelength in metres")
+    for role, g in (("reference", L.SLC_REF), ("secondary", L.SLC_SEC)):
+        sg = _group(nc, g)
+        if sg is None or "L1InputGranules" not in sg.variables:
+            continue
+        ids = [str(x) for x in np.atleast_1d(_raw(sg["L1InputGranules"])).tolist()]
+        info[role] = ids
+        if not ids:
+            out.append(f"{g}/L1InputGranules is empty")
+        for s in ids:
+            if s.endswith(".zip") or not gunw_name.SCENE_RE.match(s):
+                out.append(f"{g}/L1InputGranules entry {s!r} is not a 67-character SLC id")
+        if "orbitType" in sg.variables and _raw(sg["orbitType"]) not in ("precise", "restituted"):
+            out.append(f"{g}/orbitType {_raw(sg['orbitType'])!r} not in precise/restituted")
+    return out, info
+
+
+def check_name(name: str, nc, settings: dict, granules: dict) -> list[str]:
+    out = list(gunw_name.name_problems(name))
+    if out:
+        return out
+    f = gunw_name.parse_name(name)
+    reasons = gunw_name.non_standard_reasons(settings) if settings else []
+    want_prefix = "S1-GUNW" if not reasons else "S1-GUNW_CUSTOM"
+    if f["prefix"] != want_prefix:
+        out.append(
+            f"name prefix {f['prefix']} but settings make it {want_prefix} ({', '.join(reasons) or 'standard'})"
+        )
+    if "dataset_version" in nc.ncattrs() and f["version"] != _decode(nc.getncattr("dataset_version")):
+        out.append(
+            f"name version {f['version']} != dataset_version {_decode(nc.getncattr('dataset_version'))}"
+        )
+    if "reference" in granules and "secondary" in granules:
+        if f["hash"] != gunw_name.scene_hash(granules["reference"], granules["secondary"]):
+            out.append(f"name hash {f['hash']} does not match the L1InputGranules")
+        for role, key in (("reference", "reference_date"), ("secondary", "secondary_date")):
+            try:
+                c = gunw_name.pass_centre(granules[role])
+            except (IndexError, ValueError):
+                continue
+            token = dt.datetime.strptime(f[key], "%Y%m%d")
+            if abs((c - token).total_seconds()) > 86400 * 1.5:
+                out.append(f"name {role} date {f[key]} does not match its granules ({c:%Y%m%d})")
+    return out
+
+
+def check_json(meta_path: Path, name: str | None) -> list[str]:
+    from gunw_workflow.product import browse as browse_metadata
+
+    try:
+        meta = json.loads(Path(meta_path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return [f"metadata JSON unreadable: {exc}"]
+    out = browse_metadata.schema_problems(meta)
+    if name and meta.get("label") != name[:-3]:
+        out.append(f"metadata JSON label {meta.get('label')!r} != product name {name[:-3]!r}")
+    if meta.get("version") != L.DATASET_VERSION:
+        out.append(f"metadata JSON version {meta.get('version')!r} != {L.DATASET_VERSION}")
+    return out
+
+
+def validate(path, name: str | None = None, json_path=None, png_path=None, use_ogr: bool = True) -> list[str]:
+    """All violations of one product (empty list = valid). ``name`` defaults to the file's basename."""
+    path = str(path)
+    name = name or Path(path).name
+    out = []
+    try:
+        nc = netCDF4.Dataset(path)
+    except OSError as exc:
+        return [f"not a readable netCDF-4 file: {exc}"]
+    with nc:
+        if nc.data_model != "NETCDF4":
+            out.append(f"data model {nc.data_model}, expected NETCDF4")
+        settings = settings_from_file(nc)
+        if not settings:
+            out.append(f"{L.GRIDS} carries no run-parameter attributes")
+        available = {"iono_ramps"} if _group(nc, L.RAMPS) is not None else set()
+        layers = L.layers_for(settings, available)
+        out += check_globals(nc, layers)
+        out += check_structure(nc, layers)
+        grid_problems, info = check_grids(nc, layers, settings)
+        out += grid_problems
+        out += check_bbox(nc, path, info, use_ogr)
+        rmd_problems, granules = check_radar_metadata(nc)
+        out += rmd_problems
+        out += check_name(name, nc, settings, granules)
+    out += check_gdal(path, layers)
+    if json_path is not None:
+        out += check_json(json_path, name)
+    if png_path is not None:
+        p = Path(png_path)
+        if not p.exists() or p.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
+            out.append(f"browse {p} is missing or not a PNG")
+    return out
+
+
+def deliver(gunw, name: str, products_dir, sidecars=()) -> Path:
+    """Hard-link (copy across file systems) a valid product as ``<products_dir>/<id>/<id>.{nc,json,png}``."""
+    import os
+    import shutil
+
+    label = name[:-3]
+    dest = Path(products_dir) / label
+    dest.mkdir(parents=True, exist_ok=True)
+    for src, ext in [(gunw, ".nc"), *sidecars]:
+        if src is None:
+            continue
+        target = dest / f"{label}{ext}"
+        if target.exists():
+            target.unlink()
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copy2(src, target)
+    return dest
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Validate a GUNW product; exits 1 and lists every violation.")
+    p.add_argument("gunw", help="the netCDF file")
+    p.add_argument(
+        "--name", help="product name (or @file holding it, e.g. @product_name.txt); default: basename"
+    )
+    p.add_argument("--json", help="metadata JSON sidecar to validate")
+    p.add_argument("--png", help="browse PNG to check")
+    p.add_argument("--ok", help="touch this file when the product is valid")
+    p.add_argument("--no-ogr", action="store_true", help="skip the OGR read of productBoundingBox")
+    p.add_argument("--deliver", help="when valid, hard-link <id>.nc/.json/.png into DELIVER/<id>/")
+    a = p.parse_args(argv)
+    name = a.name
+    if name and name.startswith("@"):
+        name = Path(name[1:]).read_text().strip()
+    problems = validate(a.gunw, name=name, json_path=a.json, png_path=a.png, use_ogr=not a.no_ogr)
+    if problems:
+        print(f"{len(problems)} violation(s) in {name or a.gunw}:", file=sys.stderr)
+        for pr in problems:
+            print(f"  - {pr}", file=sys.stderr)
+        return 1
+    print(f"valid: {name or a.gunw}")
+    if a.deliver:
+        dest = deliver(a.gunw, name or Path(a.gunw).name, a.deliver, [(a.json, ".json"), (a.png, ".png")])
+        print(f"delivered: {dest}")
+    if a.ok:
+        Path(a.ok).write_text((name or Path(a.gunw).name) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,314 @@
+"""Run one ISCE2 topsApp step (`topsApp.py topsApp.xml --dostep=<step>`) and make its failures loud.
+
+ISCE2 exits 0 on several failures (missing PICKLE, unknown step, unreadable SAFE, no orbit) and silently reuses or
+reads files it should not (stale topophase_ori.flat, materialised *.slc.full, stray config files in the cwd, a second
+topsApp process in the same directory). This wrapper guards each of those, verifies the step's real outputs and,
+when intermediates are not kept, deletes the heavy files whose last consumer this step is.
+
+Standard library only: it runs inside the ISCE2 conda environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gunw_workflow.layout import TOPSAPP_XML, PairDir, pickle_files
+from gunw_workflow.topsapp import topsapp_xml
+from gunw_workflow.topsapp.steps import BY_NAME, STEP_NAMES, STRAY_CONFIG_FILES, heavy_handoffs, previous
+
+SILENT_FAILURE_MESSAGES = (
+    ("Cannot open PICKLE", "the previous step's PICKLE could not be loaded"),
+    ("not one of the named steps", "topsApp did not recognise the step name"),
+    (
+        "Could not extract swath",
+        "preprocess could not read a SAFE (missing annotation/TIFF or no suitable orbit)",
+    ),
+    ("No suitable orbit file found", "no orbit file in the orbit directory covers the acquisition"),
+)
+
+
+class StepError(RuntimeError):
+    pass
+
+
+def _isce_environment(threads: int) -> dict:
+    env = dict(os.environ)
+    env["OMP_NUM_THREADS"] = str(threads)
+    isce_home = env.get("ISCE_HOME")
+    if isce_home:
+        extra = [str(Path(isce_home) / "applications"), str(Path(isce_home) / "bin")]
+        env["PATH"] = os.pathsep.join(extra + [env.get("PATH", "")])
+    return env
+
+
+def _nonempty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def verify_outputs(workdir: Path, step: str, expect: list[str], checks: list[str]) -> list[str]:
+    """Problems with the step's outputs (empty list = all good)."""
+    problems = []
+    for rel in pickle_files(step) + expect:
+        if not _nonempty(workdir / rel):
+            problems.append(f"missing or empty: {rel}")
+    for pattern in checks:
+        if not any(_nonempty(Path(p)) for p in glob.glob(str(workdir / pattern))):
+            problems.append(f"no non-empty file matches {pattern}")
+    return problems
+
+
+def scan_log(text: str) -> list[str]:
+    return [f"{why} (log says: {msg!r})" for msg, why in SILENT_FAILURE_MESSAGES if msg in text]
+
+
+def delete_globs(workdir: Path, patterns: list[str]) -> int:
+    freed = 0
+    for pattern in patterns:
+        for p in glob.glob(str(workdir / pattern)):
+            path = Path(p)
+            if path.is_dir() and not path.is_symlink():
+                freed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                freed += path.lstat().st_size
+                path.unlink()
+    return freed
+
+
+def run_step(
+    workdir: Path,
+    step: str,
+    log: Path,
+    threads: int = 1,
+    expect: list[str] = (),
+    checks: list[str] = (),
+    pre_clean: list[str] = (),
+    clean_after: list[str] = (),
+    heavy_marker: Path | None = None,
+    heavy_patterns: list[str] = (),
+    topsapp: str = "topsApp.py",
+    render: tuple | None = None,
+    invalidate_downstream: Path | None = None,
+) -> None:
+    if step not in STEP_NAMES:
+        raise StepError(f"{step!r} is not a topsApp step; known steps: {', '.join(STEP_NAMES)}")
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    stray = [f for f in STRAY_CONFIG_FILES if (workdir / f).exists()]
+    if stray:
+        raise StepError(
+            f"stray ISCE config file(s) {stray} in {workdir}: ISCE reads them implicitly and they would change "
+            "the processing; remove them (our settings live only in topsApp.xml)"
+        )
+    prev = previous(step)
+    if prev:
+        missing = [p for p in pickle_files(prev) if not (workdir / p).is_file()]
+        if missing:
+            raise StepError(
+                f"{missing} missing: step {step} needs the state of step {prev}; ISCE2 would silently run "
+                "on a blank state and exit 0. Re-run the workflow so that topsapp_" + prev + " runs first."
+            )
+    env = _isce_environment(threads)
+    exe = shutil.which(topsapp, path=env.get("PATH"))
+    if exe is None:
+        raise StepError(
+            f"ISCE2's {topsapp} is not on PATH. Run the workflow with `--sdm conda` (uses envs/isce2.yaml) or "
+            "install ISCE2 >= 2.6.4 from conda-forge and put $ISCE_HOME/applications on PATH."
+        )
+    lock_path = workdir / ".topsapp.lock"
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StepError(
+                f"another topsApp process is running in {workdir}; two processes would overwrite each other's "
+                "PICKLE, topsProc.xml and logs. Wait for it or stop it."
+            ) from exc
+        if invalidate_downstream is not None:
+            removed = invalidate_later_steps(invalidate_downstream, step)
+        if render is not None:
+            render_topsapp_xml(*render)
+        if not (workdir / TOPSAPP_XML).is_file():
+            raise StepError(f"{workdir}/{TOPSAPP_XML} is missing")
+        delete_globs(workdir, list(pre_clean))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        started = time.time()
+        with open(log, "a") as fh:
+            fh.write(f"# {exe} topsApp.xml --dostep={step} (cwd {workdir}, OMP_NUM_THREADS={threads})\n")
+            if invalidate_downstream is not None and removed:
+                fh.write(f"# invalidated {len(removed)} downstream file(s): {', '.join(removed)}\n")
+            fh.flush()
+            proc = subprocess.run(
+                [exe, TOPSAPP_XML, f"--dostep={step}"],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
+            fh.write(proc.stdout)
+            fh.write(f"# exit code {proc.returncode} after {time.time() - started:.1f} s\n")
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stdout.splitlines()[-15:])
+            raise StepError(
+                f"topsApp step {step} failed with exit code {proc.returncode}; log {log}:\n{tail}"
+            )
+        problems = scan_log(proc.stdout) + verify_outputs(workdir, step, list(expect), list(checks))
+        if problems:
+            raise StepError(
+                f"topsApp step {step} exited 0 but did not do its work (ISCE2 hides several failures):\n  - "
+                + "\n  - ".join(problems)
+                + f"\nSee {log}."
+            )
+        if heavy_marker is not None:
+            files = sorted(p for pat in heavy_patterns for p in glob.glob(str(workdir / pat)))
+            heavy_marker.parent.mkdir(parents=True, exist_ok=True)
+            heavy_marker.write_text("".join(os.path.relpath(f, workdir) + "\n" for f in files) or "(none)\n")
+        if clean_after:
+            freed = delete_globs(workdir, list(clean_after))
+            with open(log, "a") as fh:
+                fh.write(
+                    f"# keep_intermediates off: deleted {freed / 1e6:.1f} MB matching {list(clean_after)}\n"
+                )
+
+
+def invalidate_later_steps(pair_dir: Path, step: str) -> list[str]:
+    """Delete the PICKLEs of every later step and the pair's product files before `step` runs.
+
+    Snakemake deletes a job's outputs when it starts it, and does not regenerate a missing intermediate file whose
+    consumers look up to date. So if this step were interrupted, the later steps' old outputs would look valid and
+    the chain would silently keep results computed from the previous settings. Removing them now (they are stale
+    as soon as this step re-runs) makes an interrupted run resume from here.
+    """
+    removed = []
+    pair = PairDir(pair_dir)
+    later = STEP_NAMES[STEP_NAMES.index(step) + 1 :]
+    candidates = [Path(f) for s in later for f in (pair.pickle(s), pair.pickle_xml(s))]
+    product = Path(pair.product)
+    if product.is_dir():
+        candidates += [p for p in product.iterdir() if p.is_file()]
+    for path in candidates:
+        if path.exists() or path.is_symlink():
+            path.unlink()
+            removed.append(os.path.relpath(path, pair_dir))
+    return removed
+
+
+def render_topsapp_xml(layout: PairDir, properties: dict) -> None:
+    """Write topsApp.xml (+ topsapp_settings.json) for this step's run.
+
+    Rendered by every step, not by an upstream rule: an upstream rule would make Snakemake skip the steps'
+    own parameter checks whenever it re-runs, and re-rendering is cheap. App-level values are re-read by ISCE2
+    in every process (never restored from PICKLE), so each step runs with the settings it was scheduled for.
+    """
+    pair = json.loads(Path(layout.pair_json).read_text())
+    safes = json.loads(Path(layout.safes_json).read_text())
+    text = topsapp_xml.render(
+        properties,
+        safes["reference"],
+        safes["secondary"],
+        layout.from_topsapp(layout.orbits),
+        layout.from_topsapp(layout.dem("dem")),
+        layout.from_topsapp(layout.dem("geocode_dem")),
+        pair.get("roi_snwe"),
+        pair.get("extent_snwe"),
+        safes.get("aux_cal_dir") or None,
+    )
+    for path, content in (
+        (layout.topsapp_xml, text),
+        (layout.topsapp_properties_json, json.dumps(properties, indent=1)),
+    ):
+        tmp = Path(path + ".tmp")
+        tmp.write_text(content)
+        tmp.replace(path)
+
+
+def plan(step: str, settings: dict, keep_intermediates: bool) -> dict:
+    """What to verify and clean for `step`, from the step table (the same table the rules are generated from)."""
+    st = BY_NAME[step]
+    active = st.active(settings)
+    handoffs = heavy_handoffs(settings)
+    produced = [g for producer, last, g in handoffs if producer == step and last != step]
+    consumed = [g for producer, last, g in handoffs if last == step]
+    return {
+        "expect": st.declared(settings),
+        "checks": st.checks(settings) if active else [],
+        "pre_clean": list(st.pre_clean),
+        "heavy_patterns": [p for g in produced for p in g.patterns],
+        "clean_after": [] if keep_intermediates else [p for g in consumed for p in g.patterns],
+        "writes_marker": bool(produced),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Run one ISCE2 topsApp step in a pair's topsApp directory, guarding ISCE2's silent failures "
+        "and verifying the outputs listed for it in the step table (scripts/topsapp_steps.py)."
+    )
+    parser.add_argument(
+        "--pair-dir",
+        required=True,
+        type=Path,
+        help="pair directory (pair.json, inputs/, topsapp/ = ISCE2 cwd)",
+    )
+    parser.add_argument("--step", required=True, choices=STEP_NAMES)
+    parser.add_argument(
+        "--properties",
+        default=os.environ.get("GUNW_TOPSAPP_PROPERTIES"),
+        help="JSON object of the config-derived topsApp properties (default: $GUNW_TOPSAPP_PROPERTIES, set by "
+        "the workflow)",
+    )
+    parser.add_argument("--log", required=True, type=Path)
+    parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS for ISCE2")
+    parser.add_argument(
+        "--keep-intermediates",
+        choices=["True", "False", "true", "false"],
+        default="True",
+        help="False deletes heavy intermediates once this step is their last consumer",
+    )
+    args = parser.parse_args(argv)
+    if not args.properties:
+        parser.error("no topsApp properties: give --properties or set GUNW_TOPSAPP_PROPERTIES")
+    settings = json.loads(args.properties)
+    pair = PairDir(args.pair_dir)
+    workdir = Path(pair.topsapp)
+    todo = plan(args.step, settings, args.keep_intermediates.lower() == "true")
+    try:
+        run_step(
+            workdir,
+            args.step,
+            args.log,
+            threads=args.threads,
+            expect=todo["expect"],
+            checks=todo["checks"],
+            pre_clean=todo["pre_clean"],
+            clean_after=todo["clean_after"],
+            heavy_marker=Path(pair.heavy_marker(args.step)) if todo["writes_marker"] else None,
+            heavy_patterns=todo["heavy_patterns"],
+            render=(pair, settings),
+            invalidate_downstream=args.pair_dir,
+        )
+    except StepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.log, "a") as fh:
+            fh.write(f"error: {exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

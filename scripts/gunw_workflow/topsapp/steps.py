@@ -1,0 +1,500 @@
+"""The one table of ISCE2 topsApp's 24 steps: what each writes, what invalidates it, what is heavy.
+
+Rules (workflow/rules/topsapp.smk) are generated from STEPS; run_topsapp_step.py verifies outputs from it; the
+tests check it against the real recording in ../shared/isce2-recorded/. File names come from that recording
+(ISCE2 2.6.5) and from the fact sheet docs (isce2-topsapp.md §1, §3, §6).
+
+`settings` everywhere is the dict of topsApp properties rendered from the config (topsapp_xml.topsapp_properties):
+exact ISCE property names -> Python values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gunw_workflow.layout import isce_raster as raster
+from gunw_workflow.resources import Cost
+from gunw_workflow.topsapp import isce_files, topsapp_xml
+from gunw_workflow.topsapp.topsapp_xml import DENSE_OFFSET_PROPERTIES, ION_PROPERTIES
+
+Properties = dict
+
+
+def esd_on(s: Properties) -> bool:
+    return bool(s["do ESD"])
+
+
+def ion_on(s: Properties) -> bool:
+    return bool(s["do ionosphere correction"])
+
+
+def dense_on(s: Properties) -> bool:
+    return bool(s["do dense offsets"])
+
+
+def unwrap_on(s: Properties) -> bool:
+    return bool(s["do unwrap"])
+
+
+def always(s: Properties) -> bool:
+    return True
+
+
+def per_swath(patterns: list[str], s: Properties) -> list[str]:
+    return [p.format(n=n) for n in s["swaths"] for p in patterns]
+
+
+def multilooked(s: Properties) -> bool:
+    """Merged products get a `.full` full-resolution mosaic only when looks are not 1 x 1."""
+    return int(s["range looks"]) * int(s["azimuth looks"]) > 1
+
+
+@dataclass(frozen=True)
+class Heavy:
+    """Bulky intermediates one step writes and later steps read; deleted after the last consumer when
+    keep_intermediates is off. `consumers` are (step, condition) pairs; the last active one does the clean-up."""
+
+    patterns: tuple[str, ...]
+    consumers: tuple[tuple[str, Callable[[Properties], bool]], ...]
+
+    def last_consumer(self, s: Properties) -> str:
+        active = [step for step, cond in self.consumers if cond(s)]
+        return active[-1]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    active: Callable[[Properties], bool]
+    """True when the step does real work with these settings (switched-off steps only write their PICKLE)."""
+    declared: Callable[[Properties], list[str]] = lambda s: []
+    """Fixed-name files (relative to the topsApp dir) the step writes; declared as Snakemake outputs."""
+    checks: Callable[[Properties], list[str]] = lambda s: []
+    """Glob patterns each of which must match >= 1 non-empty file after the step (burst files: count unknown at
+    DAG time)."""
+    invalidated_by: tuple[str, ...] = ()
+    """topsApp properties whose change makes this step the first one to re-run (fact sheet §3)."""
+    heavy: tuple[Heavy, ...] = ()
+    pre_clean: tuple[str, ...] = ()
+    """Files removed before the step runs because ISCE would silently reuse them (pitfalls 3 and 4)."""
+    description: str = ""
+    cost: Cost = Cost()
+    """How the step's time, memory and disk grow with the pair (gunw_workflow.resources has the model)."""
+    slurm_group: str | None = None
+    """SLURM job shared with the neighbouring steps of the same group (one queue wait for several steps)."""
+    reads: tuple[str, ...] = ()
+    """Staged inputs the step reads from outside the PICKLE chain (names of layout.PairDir.staged)."""
+
+
+def _geocode_outputs(s: Properties) -> list[str]:
+    files = []
+    for f in s["geocode list"]:
+        files += raster(isce_files.geocoded(f))
+    return files
+
+
+_OFFSET_FILES = [
+    "merged/dense_offsets.bil",
+    "merged/dense_offsets_snr.bil",
+    "merged/dense_offsets_cov.bil",
+    "merged/filt_dense_offsets.bil",
+]
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "startup",
+        always,
+        description="reads topsApp.xml; PICKLE only",
+        cost=Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 100, 0),
+        slurm_group="topsapp_prep",
+        reads=("pair_json", "safes", "orbits"),
+    ),
+    Step(
+        "preprocess",
+        always,
+        declared=lambda s: per_swath(["reference/IW{n}.xml", "secondary/IW{n}.xml"], s),
+        checks=lambda s: per_swath(["reference/IW{n}/burst_*.slc.xml", "secondary/IW{n}/burst_*.slc.xml"], s),
+        invalidated_by=("Sensor name", "swaths", "polarization", "use virtual files"),
+        description="reads SAFEs, orbits; swath products (burst SLCs are VRTs into the SAFE TIFFs)",
+        cost=Cost(1, 2, 0.10, 0.0, "full", 2000, 20, 200, 2),
+        slurm_group="topsapp_prep",
+        reads=("pair_json", "safes", "orbits"),
+    ),
+    Step(
+        "computeBaselines",
+        always,
+        description="common bursts, baselines (state in PICKLE/topsProc.xml)",
+        cost=Cost(1, 1, 0.05, 0.0, "full", 1500, 10, 100, 0),
+        slurm_group="topsapp_prep",
+    ),
+    Step(
+        "verifyDEM",
+        always,
+        invalidated_by=("useHighResolutionDemOnly",),
+        description="checks the DEM; must not download (demFilename is always set)",
+        cost=Cost(1, 1, 0.0, 0.0, "full", 1500, 0, 100, 0),
+        slurm_group="topsapp_prep",
+        reads=("dem",),
+    ),
+    Step(
+        "topo",
+        always,
+        checks=lambda s: per_swath(
+            ["geom_reference/IW{n}/" + f"{v}_*.rdr" for v in ("lat", "lon", "hgt", "los")], s
+        ),
+        invalidated_by=("use GPU",),
+        heavy=(
+            Heavy(
+                ("geom_reference/IW*/*_[0-9][0-9].rdr*",),
+                (("subsetoverlaps", esd_on), ("fineoffsets", always), ("mergebursts", always)),
+            ),
+        ),
+        description="radar-geometry lat/lon/hgt/los per burst",
+        cost=Cost(4, 2, 1.20, 0.73, "full", 2000, 130, 500, 1500),
+        reads=("dem",),
+    ),
+    Step(
+        "subsetoverlaps",
+        esd_on,
+        declared=lambda s: (
+            per_swath(["reference/overlaps/top_IW{n}.xml", "reference/overlaps/bottom_IW{n}.xml"], s)
+            if esd_on(s)
+            else []
+        ),
+        invalidated_by=("do ESD",),
+        cost=Cost(1, 1, 0.05, 0.0, "full", 1500, 20, 100, 10),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "coarseoffsets",
+        esd_on,
+        checks=lambda s: (
+            per_swath(["coarse_offsets/overlaps/IW{n}/azimuth_top_*.off"], s) if esd_on(s) else []
+        ),
+        heavy=(
+            Heavy(
+                ("coarse_offsets/overlaps/IW*/*",),
+                (("coarseresamp", esd_on), ("overlapifg", esd_on), ("prepesd", esd_on)),
+            ),
+        ),
+        cost=Cost(2, 1, 0.20, 0.6, "full", 2000, 60, 100, 60),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "coarseresamp",
+        esd_on,
+        declared=lambda s: (
+            per_swath(["coarse_coreg/overlaps/top_IW{n}.xml", "coarse_coreg/overlaps/bottom_IW{n}.xml"], s)
+            if esd_on(s)
+            else []
+        ),
+        heavy=(Heavy(("coarse_coreg/overlaps/IW*/*",), (("overlapifg", esd_on), ("rangecoreg", esd_on))),),
+        cost=Cost(2, 1, 0.30, 0.6, "full", 2000, 60, 100, 60),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "overlapifg",
+        esd_on,
+        declared=lambda s: (
+            per_swath(
+                [
+                    "coarse_interferogram/overlaps/top_IW{n}.xml",
+                    "coarse_interferogram/overlaps/bottom_IW{n}.xml",
+                ],
+                s,
+            )
+            if esd_on(s)
+            else []
+        ),
+        heavy=(Heavy(("coarse_interferogram/overlaps/IW*/*",), (("prepesd", esd_on),)),),
+        cost=Cost(1, 1, 0.10, 0.0, "full", 2000, 40, 100, 60),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "prepesd",
+        esd_on,
+        checks=lambda s: (
+            per_swath(["ESD/overlap_IW{n}_*.int", "ESD/freq_IW{n}_*.bin"], s) if esd_on(s) else []
+        ),
+        invalidated_by=("ESD azimuth looks", "ESD range looks"),
+        cost=Cost(1, 1, 0.25, 0.0, "full", 2000, 40, 100, 40),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "esd",
+        esd_on,
+        declared=lambda s: (
+            sum((raster(f"ESD/combined_IW{n}.off") for n in s["swaths"]), []) if esd_on(s) else []
+        ),
+        invalidated_by=("ESD coherence threshold", "extra ESD cycles"),
+        description="raises 'Coherence threshold too strict' (exit 1) when no point passes",
+        cost=Cost(1, 1, 0.15, 0.0, "full", 2000, 20, 100, 5),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "rangecoreg",
+        esd_on,
+        declared=lambda s: ["ESD/rangeMisregistration.jpg"] if esd_on(s) else [],
+        invalidated_by=("offset SNR threshold",),
+        cost=Cost(4, 2, 1.00, 0.6, "full", 3000, 60, 100, 5),
+        slurm_group="topsapp_esd",
+    ),
+    Step(
+        "fineoffsets",
+        always,
+        checks=lambda s: per_swath(["fine_offsets/IW{n}/azimuth_*.off", "fine_offsets/IW{n}/range_*.off"], s),
+        heavy=(
+            Heavy(
+                ("fine_offsets/IW*/*",),
+                (("fineresamp", always), ("ion", ion_on), ("burstifg", always)),
+            ),
+        ),
+        cost=Cost(4, 2, 0.55, 0.7, "full", 2000, 80, 200, 280),
+        slurm_group="topsapp_coreg",
+    ),
+    Step(
+        "fineresamp",
+        always,
+        declared=lambda s: per_swath(["fine_coreg/IW{n}.xml"], s),
+        checks=lambda s: per_swath(["fine_coreg/IW{n}/burst_*.slc"], s),
+        heavy=(
+            Heavy(
+                ("fine_coreg/IW*/burst_*",),
+                (("ion", ion_on), ("burstifg", always), ("mergebursts", always), ("denseoffsets", dense_on)),
+            ),
+        ),
+        cost=Cost(4, 2, 0.40, 0.7, "full", 2000, 100, 200, 280),
+        slurm_group="topsapp_coreg",
+    ),
+    Step(
+        "ion",
+        ion_on,
+        declared=lambda s: raster("ion/ion_cal/filt.ion") if ion_on(s) else [],
+        invalidated_by=("do ionosphere correction", *ION_PROPERTIES),
+        heavy=(Heavy(("ion/lower/*", "ion/upper/*"), (("ion", ion_on),)),),
+        description="split-spectrum ionosphere; always unwraps with snaphu internally",
+        cost=Cost(4, 5, 1.20, 0.5, "full", 2000, 520, 500, 800),
+    ),
+    Step(
+        "burstifg",
+        always,
+        declared=lambda s: per_swath(["fine_interferogram/IW{n}.xml"], s),
+        checks=lambda s: (
+            per_swath(["fine_interferogram/IW{n}/burst_*.int", "fine_interferogram/IW{n}/burst_*.cor"], s)
+            if s["do interferogram"]
+            else []
+        ),
+        invalidated_by=("do interferogram",),
+        heavy=(Heavy(("fine_interferogram/IW*/burst_*",), (("mergebursts", always),)),),
+        cost=Cost(2, 2, 0.30, 0.6, "full", 2000, 60, 200, 650),
+        slurm_group="topsapp_ifg",
+    ),
+    Step(
+        "mergebursts",
+        always,
+        declared=lambda s: (
+            raster("merged/topophase.flat")
+            + raster("merged/topophase.cor")
+            + raster("merged/los.rdr")
+            + (raster("merged/topophase.ion") if ion_on(s) else [])
+            + (
+                [
+                    f"merged/{f}.full.{ext}"
+                    for f in ("lat.rdr", "lon.rdr", "z.rdr", "reference.slc", "secondary.slc")
+                    for ext in ("vrt", "xml")
+                ]
+                if multilooked(s)
+                else []
+            )
+        ),
+        invalidated_by=("range looks", "azimuth looks", "apply ionosphere correction"),
+        pre_clean=(
+            "merged/topophase_ori.flat",
+            "merged/topophase_ori.flat.xml",
+            "merged/topophase_ori.flat.vrt",
+        ),
+        description="mosaics + multilooks; with apply-iono the stale topophase_ori.flat must go first",
+        cost=Cost(2, 2, 0.20, 0.5, "looks", 2000, 120, 200, 40),
+        slurm_group="topsapp_ifg",
+    ),
+    Step(
+        "filter",
+        lambda s: bool(s["do interferogram"]),
+        declared=lambda s: raster("merged/filt_topophase.flat") + raster("merged/phsig.cor"),
+        invalidated_by=("filter strength",),
+        description="Goldstein-Werner; ICU needs >= 265 multilooked lines",
+        cost=Cost(1, 1, 0.05, 0.0, "looks", 2000, 60, 100, 20),
+        slurm_group="topsapp_ifg",
+    ),
+    Step(
+        "unwrap",
+        unwrap_on,
+        declared=lambda s: (
+            raster(isce_files.UNWRAPPED) + raster(isce_files.conncomp(s["unwrapper name"]))
+            if unwrap_on(s)
+            else []
+        ),
+        invalidated_by=("do unwrap", "unwrapper name"),
+        cost=Cost(1, 2, 0.25, 0.0, "looks", 2000, 150, 100, 15),
+        slurm_group="topsapp_ifg",
+    ),
+    Step(
+        "unwrap2stage",
+        lambda s: bool(s["do unwrap 2 stage"]) and s["unwrapper name"] not in ("icu", "grass"),
+        invalidated_by=("do unwrap 2 stage", "unwrapper 2stage name", "SOLVER_2STAGE"),
+        cost=Cost(1, 1, 0.02, 0.0, "looks", 1500, 20, 100, 2),
+        slurm_group="topsapp_ifg",
+    ),
+    Step(
+        "geocode",
+        lambda s: bool(s["do interferogram"]),
+        declared=_geocode_outputs,
+        invalidated_by=("geocode list", "geocode bounding box"),
+        description="missing geocode-list entries are skipped silently, hence every .geo is declared",
+        cost=Cost(4, 2, 0.45, 0.7, "geo", 2000, 100, 200, 120),
+        slurm_group="topsapp_geo",
+        reads=("geocode_dem",),
+    ),
+    Step(
+        "denseoffsets",
+        dense_on,
+        declared=lambda s: sum((raster(f) for f in _OFFSET_FILES[:3]), []) if dense_on(s) else [],
+        invalidated_by=("do dense offsets", *DENSE_OFFSET_PROPERTIES),
+        pre_clean=(
+            "merged/reference.slc.full",
+            "merged/reference.slc.hdr",
+            "merged/reference.slc.full.aux.xml",
+            "merged/secondary.slc.full",
+            "merged/secondary.slc.hdr",
+            "merged/secondary.slc.full.aux.xml",
+        ),
+        heavy=(
+            Heavy(
+                (
+                    "merged/reference.slc.full",
+                    "merged/secondary.slc.full",
+                    "merged/*.slc.hdr",
+                    "merged/*.slc.full.aux.xml",
+                ),
+                (("denseoffsets", dense_on),),
+            ),
+        ),
+        description="materialises merged/*.slc.full (reused if present, so removed first)",
+        cost=Cost(4, 3, 1.20, 0.7, "full", 3000, 80, 200, 120),
+        slurm_group="topsapp_geo",
+    ),
+    Step(
+        "filteroffsets",
+        dense_on,
+        declared=lambda s: raster("merged/filt_dense_offsets.bil") if dense_on(s) else [],
+        invalidated_by=("SNR Threshold factor", "Filter NULL factor", "Filter window size"),
+        cost=Cost(1, 1, 0.05, 0.0, "full", 1500, 10, 100, 5),
+        slurm_group="topsapp_geo",
+    ),
+    Step(
+        "geocodeoffsets",
+        dense_on,
+        declared=lambda s: (
+            sum((raster(isce_files.geocoded(f)) for f in _OFFSET_FILES), []) if dense_on(s) else []
+        ),
+        invalidated_by=("offset geocode list",),
+        description="rewrites merged/dem.crop, so dem.crop is never declared",
+        cost=Cost(2, 1, 0.10, 0.6, "geo", 1500, 20, 100, 10),
+        slurm_group="topsapp_geo",
+        reads=("geocode_dem",),
+    ),
+)
+
+STEP_NAMES: tuple[str, ...] = tuple(s.name for s in STEPS)
+BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}
+
+# Written by every step (pitfall 8): never declare them as outputs.
+SHARED_FILES = ("topsProc.xml", "isce.log", "topsinsar.log", "tmp.unw", "denseampcor.log", "merged/dem.crop")
+
+# Files ISCE reads implicitly from the cwd besides the given topsApp.xml (pitfall 9).
+STRAY_CONFIG_FILES = (
+    "topsinsar.xml",
+    "s1atops.xml",
+    "topscontext.xml",
+    "topsAppContext.xml",
+    "ampcor_burst.xml",
+    "topsapp_filter_icu.xml",
+    "topsapp_icu.xml",
+    "dense.xml",
+)
+
+
+def previous(step: str) -> str | None:
+    i = STEP_NAMES.index(step)
+    return STEP_NAMES[i - 1] if i else None
+
+
+def geocoded_rasters(properties: Properties) -> list[str]:
+    """Binaries of every geocoded raster the steps declare (what packaging reads), in step order."""
+    return [
+        f
+        for step in STEPS
+        for f in step.declared(properties)
+        if f.startswith("merged/") and f.endswith(isce_files.GEOCODED_SUFFIX)
+    ]
+
+
+def slurm_groups() -> dict[str, str]:
+    """rule name -> SLURM group, for the rules' `group:` directive."""
+    return {f"topsapp_{s.name}": s.slurm_group for s in STEPS if s.slurm_group}
+
+
+def step_params(step: str, settings: Properties) -> dict:
+    """The slice of the settings that invalidates `step` (becomes the Snakemake rule's params)."""
+    return {k: settings[k] for k in BY_NAME[step].invalidated_by if k in settings}
+
+
+def heavy_handoffs(settings: Properties) -> list[tuple[str, str, Heavy]]:
+    """(producer, last consumer, group) for every heavy group whose producer does real work."""
+    out = []
+    for step in STEPS:
+        if not step.active(settings):
+            continue
+        for group in step.heavy:
+            out.append((step.name, group.last_consumer(settings), group))
+    return out
+
+
+def describe(settings: Properties) -> list[dict]:
+    """A JSON-friendly view of the table for these settings (used by --help output and docs)."""
+    rows = []
+    for step in STEPS:
+        rows.append(
+            {
+                "step": step.name,
+                "active": step.active(settings),
+                "declared": step.declared(settings),
+                "checks": step.checks(settings) if step.active(settings) else [],
+                "invalidated_by": list(step.invalidated_by),
+                "pre_clean": list(step.pre_clean),
+            }
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Print the topsApp step table (declared outputs, checks, invalidating properties) as JSON "
+        "for the settings rendered from a workflow config."
+    )
+    parser.add_argument("--config", help="workflow config YAML (default: config/config.yaml)", default=None)
+    args = parser.parse_args(argv)
+    from gunw_workflow.config import load_config
+
+    settings = topsapp_xml.topsapp_properties(load_config(args.config))
+    json.dump(describe(settings), sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
