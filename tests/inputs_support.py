@@ -125,3 +125,59 @@ def services(_services):
     _services.lb.log.clear()
     _services.lb.faults.clear()
     return _services
+
+
+def pair_json_doc(scenes: dict | None = None, **fields) -> dict:
+    """A pair.json that follows resources/pair.schema.json, for tests that need one without a check run:
+    ``scenes`` maps scene id -> the record fields a test cares about (the rest are filled in), ``fields``
+    override top-level keys."""
+    footprint = "POLYGON ((-122 38, -121 38, -121 39, -122 39, -122 38))"
+
+    def record(scene, given):
+        rec = {
+            "start": "2015-04-06T02:07:44.000000Z",
+            "stop": "2015-04-06T02:08:11.000000Z",
+            "footprint_wkt": footprint,
+            "ipf_version": "002.43",
+            "source": "asf",
+            "bytes": None,
+            "md5": None,
+            "url": None,
+            "flight_direction": "ASCENDING",
+            "track": 35,
+            "platform": "Sentinel-1A",
+            "polarization": "VV",
+        }
+        return {**rec, **given}
+
+    scenes = scenes or {S0406: {}, S0313: {}}
+    ids = list(scenes) + [S0313, S0406]
+    doc = {
+        "pair": "test_pair",
+        "reference_scenes": [ids[0]],
+        "secondary_scenes": [ids[1] if len(scenes) > 1 else S0313],
+        "frame_id": -1,
+        "mission": "S1A",
+        "missions": ["S1A"],
+        "track": 35,
+        "flight_direction": "ASCENDING",
+        "reference_start": "2015-04-06T02:07:44.000000Z",
+        "reference_stop": "2015-04-06T02:08:11.000000Z",
+        "secondary_start": "2015-03-13T02:07:43.000000Z",
+        "secondary_stop": "2015-03-13T02:08:11.000000Z",
+        "roi_snwe": [38.0, 39.0, -122.0, -121.0],
+        "extent_wkt": footprint,
+        "extent_snwe": [38.0, 39.0, -122.0, -121.0],
+        "intersection_wkt": footprint,
+        "frame_coverage": None,
+        "min_frame_coverage": None,
+        "dem_bounds_wsen": [-123.0, 37.0, -120.0, 40.0],
+        "water_mask_bounds_wsen": [-123.0, 37.0, -120.0, 40.0],
+        "ipf_versions": ["002.43"],
+        "needs_aux_cal": False,
+        "scenes": {s: record(s, given) for s, given in scenes.items()},
+    }
+    if len(doc["scenes"]) < 2:
+        doc["scenes"][S0313] = record(S0313, {})
+    doc.update(fields)
+    return doc

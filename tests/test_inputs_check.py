@@ -9,6 +9,8 @@ import yaml
 from shapely.geometry import shape
 
 import loopback
+from gunw_workflow import pair_json
+from gunw_workflow.config import defaults
 from gunw_workflow.inputs import check_pair
 from gunw_workflow.inputs import offline_checks as pair_rules
 from inputs_support import (
@@ -40,6 +42,8 @@ S1B_0406 = "S1B_IW_SLC__1SDV_20150406T020800_20150406T020827_005357_006CC2_AAAA"
 UNKNOWN = _with(S0406, i9="FFFF")
 
 # (id, reference, secondary, frame_id, extra CLI args, env override or None, expected message part)
+MIN_COVERAGE = defaults()["min_frame_coverage"]  # what the rule passes unless the config says otherwise
+
 BAD = [
     ("short-id", [S0406[:-1]], [S0325], -1, [], None, "it has 66 characters"),
     ("zip-suffix", [S0406 + ".zip"], [S0325], -1, [], None, "without the file extension"),
@@ -127,10 +131,12 @@ def test_bad_input_fails_in_check_rule(case, services, tmp_path, monkeypatch, ca
         *sec,
         "--frame-id",
         str(frame_id),
+        "--min-frame-coverage",
+        str(MIN_COVERAGE),
         "--out",
         str(out),
     ]
-    argv += ["--base-url", services.url, "--retries", "2", "--backoff", "0.001", *extra]
+    argv += ["--base-url", services.url, "--tries", "2", "--backoff", "0.001", *extra]
     assert check_pair.main(argv) == 1
     err = capsys.readouterr().err
     assert expected in err, err
@@ -181,7 +187,7 @@ def test_good_pair_from_asf_writes_contract(services, tmp_path, monkeypatch):
         "0.001",
     ]
     assert check_pair.main(argv) == 0
-    doc = json.loads(out.read_text())
+    doc = pair_json.read(out)  # the schema holds the contract
     for key in (
         "pair reference_scenes secondary_scenes frame_id mission track flight_direction reference_start "
         "reference_stop secondary_start secondary_stop roi_snwe extent_wkt extent_snwe frame_coverage scenes"
@@ -205,6 +211,7 @@ def test_good_local_pair_needs_no_network_or_credentials(tmp_path, monkeypatch):
     monkeypatch.setenv("NETRC", str(tmp_path / "none"))
     out = tmp_path / "pair.json"
     argv = ["--name", "loc", "--reference", L0418, "--secondary", L0406, "--frame-id", "16739"]
+    argv += ["--min-frame-coverage", str(MIN_COVERAGE)]
     argv += ["--slc-dir", str(LOCAL_SLC_DIR), "--out", str(out), "--base-url", "http://127.0.0.1:9"]
     assert check_pair.main(argv) == 0
     doc = json.loads(out.read_text())

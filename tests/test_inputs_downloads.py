@@ -26,6 +26,7 @@ from inputs_support import (
     SCENE_RES,
     edl_env,
     fast_policy,
+    pair_json_doc,
     require_shared,
 )
 
@@ -106,7 +107,7 @@ def test_slc_main_reads_pair_json(services, tmp_path, monkeypatch, capsys):
     for k, v in edl_env(tmp_path).items():
         monkeypatch.setenv(k, v)
     pj = tmp_path / "pair.json"
-    pj.write_text(json.dumps({"scenes": {S0406: _slc_record(services)}}))
+    pj.write_text(json.dumps(pair_json_doc({S0406: _slc_record(services)})))
     out = tmp_path / "c" / f"{S0406}.zip"
     argv = [
         "--scene",
@@ -213,7 +214,7 @@ def test_dem_tile_fetch_with_faults(fault, services, tmp_path):
 def test_dem_missing_tile_fails_without_output(services, tmp_path):
     out = tmp_path / "dem" / "topo.dem.wgs84"
     argv = ["--bounds", "-120", "34", "-119", "35", "--out", str(out), "--tile-dir", str(tmp_path / "t")]
-    assert dem_download.main(argv + ["--base-url", services.url, "--retries", "2", "--backoff", "0"]) == 1
+    assert dem_download.main(argv + ["--base-url", services.url, "--tries", "2", "--backoff", "0"]) == 1
     assert not out.exists()
 
 
@@ -271,13 +272,13 @@ def test_aux_cal_source_fallback_and_pair_record(services, tmp_path):
     services.lb.add_file(host1, path1, b"<html>moved</html>")  # the Feb-2025 failure mode: not a zip any more
     services.lb.add_file(host2, path2, _aux_zip())
     pj = tmp_path / "pair.json"
-    pj.write_text(json.dumps({"needs_aux_cal": True, "mission": "S1A", "missions": ["S1A"]}))
+    pj.write_text(json.dumps(pair_json_doc(needs_aux_cal=True, mission="S1A", missions=["S1A"])))
     rec = tmp_path / "aux_cal.json"
     doc = download_aux_cal.for_pair(pj, tmp_path / "aux", rec, base_url=services.url, policy=fast_policy(2))
     assert doc["products"] == ["S1A_AUX_CAL_V20150722T120000_G20151125T104733.SAFE"]
     assert (tmp_path / "aux" / doc["products"][0] / "data" / "s1a-aux-cal.xml").is_file()
     assert (tmp_path / "aux" / "S1A.ok").is_file() and json.loads(rec.read_text())["needs_aux_cal"]
-    pj.write_text(json.dumps({"needs_aux_cal": False, "mission": "S1A"}))
+    pj.write_text(json.dumps(pair_json_doc(needs_aux_cal=False, mission="S1A")))
     services.lb.log.clear()
     assert download_aux_cal.for_pair(pj, tmp_path / "aux2", rec, base_url=services.url)["aux_cal_dir"] == ""
     assert services.lb.log == []

@@ -1,6 +1,6 @@
 """`gunw <command>`: the one console script; every rule runs one of these commands.
 
-One entry point (declared in pyproject.toml) instead of a script per module: nothing is put on PATH or sys.path
+One entry point (declared in pyproject.toml) instead of a script per module: nothing is put on the search path
 at run time, and a new command needs no reinstall. Each command is the ``main(argv)`` of one module.
 """
 

@@ -78,7 +78,7 @@ def pairs_from_config(cfg: dict) -> list[dict]:
             {
                 "reference_scenes": list(cfg.get("reference_scenes") or []),
                 "secondary_scenes": list(cfg.get("secondary_scenes") or []),
-                "frame_id": cfg.get("frame_id", -1),
+                "frame_id": cfg["frame_id"],
                 "_origin": "top-level reference_scenes/secondary_scenes",
             }
         )
@@ -103,7 +103,7 @@ def pairs_from_config(cfg: dict) -> list[dict]:
                 s1_ids.parse(scene)
             except s1_ids.SceneIdError as exc:
                 raise PairConfigError(f"{origin}: {exc}") from exc
-        frame_id = int(item.get("frame_id", cfg.get("frame_id", -1)))
+        frame_id = int(item.get("frame_id", cfg["frame_id"]))
         name = item.get("name") or pair_name(ref, sec, frame_id)
         key = (tuple(sorted(ref)), tuple(sorted(sec)), frame_id)
         if name in names:

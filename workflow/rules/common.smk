@@ -160,7 +160,7 @@ INPUTS_JOB_RETRIES = 2
 def inputs_net_args(url_key):
     """Retry count and, when configured (tests), the base URL every request of the job goes to."""
     url = INPUTS_DL[url_key]
-    return f"--retries {INPUTS_DL['retries'] + 1}" + (
+    return f"--tries {INPUTS_DL['retries'] + 1}" + (
         f" --base-url {url}" if url else ""
     )
 

@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from gunw_workflow import pair_json as pair_json_file
 from gunw_workflow.inputs import http_fetch
 
 SOURCES = {
@@ -93,7 +94,7 @@ def fetch_aux_cal(mission: str, aux_cal_dir, base_url=None, policy=None, urls=No
 def for_pair(pair_json, aux_cal_dir, record, local_dir="", base_url=None, policy=None) -> dict:
     """Per pair (keeps the DAG static): download only if pair.json says an input has IPF 002.36, into the
     shared aux_cal_dir (a second pair finds the verified zip and skips the download); write `record`."""
-    doc = json.loads(Path(pair_json).read_text())
+    doc = pair_json_file.read(pair_json)
     out = {"needs_aux_cal": bool(doc.get("needs_aux_cal")), "aux_cal_dir": "", "products": []}
     if out["needs_aux_cal"]:
         if local_dir:

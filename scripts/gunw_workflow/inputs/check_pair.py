@@ -12,7 +12,6 @@ water-mask bounds, whether AUX_CAL is needed).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from datetime import datetime
@@ -22,13 +21,10 @@ from shapely import wkt as shapely_wkt
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import unary_union
 
-from gunw_workflow import s1_ids
+from gunw_workflow import pair_json, s1_ids
 from gunw_workflow.inputs import credentials, http_fetch, scene_metadata
 from gunw_workflow.inputs import offline_checks as pair_rules
 
-DEFAULT_MIN_FRAME_COVERAGE = (
-    0.9  # ARIA standard production (the reference's --min-frame-coverage for ARIA jobs)
-)
 DEM_BUFFER_DEG = 0.4
 WATER_MASK_BUFFER_DEG = 0.1
 AUX_CAL_IPF = "002.36"
@@ -247,8 +243,8 @@ def check_pair(
     name: str,
     ref: list[str],
     sec: list[str],
-    frame_id: int = -1,
-    min_frame_coverage: float = DEFAULT_MIN_FRAME_COVERAGE,
+    frame_id: int,
+    min_frame_coverage: float,
     slc_dir: str | None = None,
     base_url: str | None = None,
     policy=None,
@@ -277,9 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", required=True, help="pair name (directory name)")
     parser.add_argument("--reference", nargs="+", required=True, help="reference (later date) scene ids")
     parser.add_argument("--secondary", nargs="+", required=True, help="secondary (earlier date) scene ids")
-    parser.add_argument("--frame-id", type=int, default=-1, help="ARIA frame id, -1 for none")
-    parser.add_argument("--min-frame-coverage", type=float, default=DEFAULT_MIN_FRAME_COVERAGE)
-    parser.add_argument("--slc-dir", default="", help="local SAFE directory (local_inputs.slc_dir); '' = ASF")
+    parser.add_argument("--frame-id", type=int, required=True, help="ARIA frame id, -1 for none")
+    parser.add_argument("--min-frame-coverage", type=float, required=True, help="config min_frame_coverage")
+    parser.add_argument("--slc-dir", default=None, help="local SAFE directory (local_inputs.slc_dir); '' = ASF")
     parser.add_argument("--out", required=True, help="pair.json to write")
     parser.add_argument("--log", default=None, help="also append messages to this file")
     http_fetch.add_policy_args(parser)
@@ -307,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     except PairCheckError as exc:
         report([f"error: pair {args.name}: {e}" for e in exc.errors])
         return 1
-    http_fetch.atomic_write_text(args.out, json.dumps(doc, indent=1) + "\n")
+    pair_json.write(args.out, doc)
     cov = "" if doc["frame_coverage"] is None else f", frame coverage {doc['frame_coverage']:.1%}"
     report([f"pair {args.name}: OK (track {doc['track']} {doc['flight_direction']}{cov}) -> {args.out}"])
     return 0

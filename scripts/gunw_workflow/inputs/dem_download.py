@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 
+from gunw_workflow import pair_json
 from gunw_workflow.inputs import http_fetch
 from gunw_workflow.inputs.dem import fetch_tiles, stitch, write_isce_dem
 
@@ -27,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GDAL_HTTP_MAX_RETRY", "5")  # remote geoid reads through GDAL retry too
     os.environ.setdefault("GDAL_HTTP_RETRY_DELAY", "2")
     try:
-        bounds = args.bounds or json.loads(Path(args.pair_json).read_text())["dem_bounds_wsen"]
+        bounds = args.bounds or pair_json.read(args.pair_json)["dem_bounds_wsen"]
         fetch_tiles(bounds, args.tile_dir, args.base_url, http_fetch.policy_from_args(args))
         write_isce_dem(args.out, *stitch(bounds, args.tile_dir, args.geoid))
     except http_fetch.DownloadError as exc:

@@ -60,7 +60,7 @@ class RetryPolicy:
 
 def policy_from_args(args) -> RetryPolicy:
     return RetryPolicy(
-        attempts=max(1, args.retries),
+        attempts=max(1, args.tries),
         backoff=args.backoff,
         read_timeout=args.timeout,
         connect_timeout=min(args.timeout, 20.0),
@@ -68,7 +68,9 @@ def policy_from_args(args) -> RetryPolicy:
 
 
 def add_policy_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--retries", type=int, default=5, help="tries per request (default 5)")
+    parser.add_argument(
+        "--tries", type=int, default=1, help="tries per request (the workflow passes downloads.retries + 1)"
+    )
     parser.add_argument(
         "--backoff", type=float, default=2.0, help="first retry wait in s, doubling (default 2)"
     )

@@ -149,7 +149,7 @@ def check_pairs_offline(pairs) -> list[str]:
     for i, pair in enumerate(items):
         name = pair.get("name") or f"pair #{i + 1}"
         for err in check_pair_ids(
-            pair.get("reference_scenes") or [], pair.get("secondary_scenes") or [], pair.get("frame_id", -1)
+            pair.get("reference_scenes") or [], pair.get("secondary_scenes") or [], pair["frame_id"]
         ):
             errors.append(f"pair {name}: {err}")
     return errors
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Offline pair checks (scene ids and frame id only).")
     parser.add_argument("--reference", nargs="+", required=True, help="reference (later) scene ids")
     parser.add_argument("--secondary", nargs="+", required=True, help="secondary (earlier) scene ids")
-    parser.add_argument("--frame-id", type=int, default=-1)
+    parser.add_argument("--frame-id", type=int, required=True, help="ARIA frame id, -1 for none")
     args = parser.parse_args(argv)
     errors = check_pair_ids(args.reference, args.secondary, args.frame_id)
     for err in errors:

@@ -8,12 +8,12 @@ http_fetch.download_file; the Earthdata login is asf_search's ASFSession (token 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
 import requests
 
+from gunw_workflow import pair_json as pair_json_file
 from gunw_workflow.inputs import credentials, http_fetch
 
 log = http_fetch.log
@@ -50,9 +50,7 @@ def earthdata_session(creds: credentials.Credentials, base_url: str | None = Non
 
 
 def scene_record(pair_json: str, scene: str) -> dict:
-    with open(pair_json) as fh:
-        doc = json.load(fh)
-    rec = (doc.get("scenes") or {}).get(scene)
+    rec = pair_json_file.read(pair_json)["scenes"].get(scene)
     if not rec:
         raise http_fetch.DownloadError(f"{scene} is not in {pair_json}; re-run the check rule of that pair")
     if not rec.get("url") or rec.get("source") != "asf":

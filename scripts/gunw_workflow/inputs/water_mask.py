@@ -14,13 +14,13 @@ Output: an ISCE byte raster on the geocoding grid of the product extent + 0.1 de
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from gunw_workflow import pair_json
 from gunw_workflow.inputs import http_fetch
 
 NE_LAND_URL = "https://naciscdn.org/naturalearth/10m/physical/ne_10m_land.zip"
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     http_fetch.setup_logging()
     try:
-        bounds = args.bounds or json.loads(Path(args.pair_json).read_text())["water_mask_bounds_wsen"]
+        bounds = args.bounds or pair_json.read(args.pair_json)["water_mask_bounds_wsen"]
         src = fetch_source(
             args.source, args.source_url, args.base_url, http_fetch.policy_from_args(args), args.source_md5
         )

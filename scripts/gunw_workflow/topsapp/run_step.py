@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from gunw_workflow import pair_json
 from gunw_workflow.layout import TOPSAPP_XML, PairDir, pickle_files
 from gunw_workflow.topsapp import topsapp_xml
 from gunw_workflow.topsapp.steps import BY_NAME, STEP_NAMES, STRAY_CONFIG_FILES, heavy_handoffs, previous
@@ -214,7 +215,7 @@ def render_topsapp_xml(layout: PairDir, properties: dict) -> None:
     own parameter checks whenever it re-runs, and re-rendering is cheap. App-level values are re-read by ISCE2
     in every process (never restored from PICKLE), so each step runs with the settings it was scheduled for.
     """
-    pair = json.loads(Path(layout.pair_json).read_text())
+    pair = pair_json.read(layout.pair_json)
     safes = json.loads(Path(layout.safes_json).read_text())
     text = topsapp_xml.render(
         properties,
@@ -276,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep-intermediates",
         choices=["True", "False", "true", "false"],
-        default="True",
+        required=True,
         help="False deletes heavy intermediates once this step is their last consumer",
     )
     args = parser.parse_args(argv)

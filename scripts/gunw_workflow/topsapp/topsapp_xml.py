@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from gunw_workflow import pair_json
 from gunw_workflow.topsapp import isce_files
 
 # Property names exactly as ISCE2 2.6.5 spells them (fact sheet isce2-topsapp.md §5). ISCE matches them
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     properties = json.loads(args.properties)
-    pair = json.loads(Path(args.pair_json).read_text())
+    pair = pair_json.read(args.pair_json)
     text = render(
         properties,
         args.reference_safe,
