@@ -118,7 +118,12 @@ def test_no_default_outside_the_config_schema():
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             args = node.args
-            if name == "get" and len(args) == 2 and isinstance(args[0], ast.Constant) and args[0].value in keys:
+            if (
+                name == "get"
+                and len(args) == 2
+                and isinstance(args[0], ast.Constant)
+                and args[0].value in keys
+            ):
                 if _literal(args[1]):
                     hits.append(f"{_rel(f)}:{node.lineno}: .get({args[0].value!r}, ...)")
             if name == "add_argument" and args and isinstance(args[0], ast.Constant):
@@ -128,7 +133,7 @@ def test_no_default_outside_the_config_schema():
                     hits.append(f"{_rel(f)}:{node.lineno}: --{option} has a default")
     for f in RULES:
         for i, line in enumerate(f.read_text().splitlines(), 1):
-            if re.search(r"\.get\(\"(%s)\",\s*[^)]" % "|".join(map(re.escape, keys)), line):
+            if re.search(r"\.get\(\"(" + "|".join(map(re.escape, keys)) + r")\",\s*[^)]", line):
                 hits.append(f"{_rel(f)}:{i}: {line.strip()}")
     assert not hits, "\n".join(hits)
 

@@ -275,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secondary", nargs="+", required=True, help="secondary (earlier date) scene ids")
     parser.add_argument("--frame-id", type=int, required=True, help="ARIA frame id, -1 for none")
     parser.add_argument("--min-frame-coverage", type=float, required=True, help="config min_frame_coverage")
-    parser.add_argument("--slc-dir", default=None, help="local SAFE directory (local_inputs.slc_dir); '' = ASF")
+    parser.add_argument(
+        "--slc-dir", default=None, help="local SAFE directory (local_inputs.slc_dir); '' = ASF"
+    )
     parser.add_argument("--out", required=True, help="pair.json to write")
     parser.add_argument("--log", default=None, help="also append messages to this file")
     http_fetch.add_policy_args(parser)

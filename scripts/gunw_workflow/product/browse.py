@@ -114,7 +114,7 @@ def metadata_json(label: str, pair: dict, bperp_cube: np.ndarray, now: dt.dateti
     frame = int(pair.get("frame_id", -1))
     if frame != -1:
         meta["frame_number"] = frame
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return {
         "label": label,
         "location": {"type": "Polygon", "coordinates": [_ring(extent)]},

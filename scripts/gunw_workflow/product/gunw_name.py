@@ -97,7 +97,7 @@ def parse_time(value: str) -> dt.datetime:
     """ISO-8601 (with or without Z / offset) -> naive UTC datetime."""
     t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if t.tzinfo is not None:
-        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        t = t.astimezone(dt.UTC).replace(tzinfo=None)
     return t
 
 
