@@ -2,7 +2,7 @@
 
 Acceptance of the cluster story: the demo pair runs through `--executor slurm` (profiles/slurm) with the ISCE2 test
 double to a validated GUNW; sacct shows that every topsApp step ran inside a SLURM job with the CPUs, memory and
-time limit Snakemake requested (which come from scripts/job_resources.py); a SLURM job killed with scancel fails
+time limit Snakemake requested (which come from gunw_workflow.resources and the step table); a SLURM job killed with scancel fails
 in Snakemake, and the re-run finishes the pair without redoing the steps that had finished.
 
 Tests marked `slurm` need root (they install Debian packages if missing and start daemons); they skip with the
@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from gunw_workflow import resources as job_resources
+from gunw_workflow.topsapp import steps as topsapp_steps
 from slurm_cluster import SlurmCluster, SlurmUnavailable, _mem_total_mb, smoke, why_unavailable
 
 REPO = Path(__file__).resolve().parent.parent
@@ -233,7 +234,7 @@ def test_demo_pair_on_slurm_kill_and_resume(cluster, tmp_path):
     assert not (finished_before & rules2), "run 2 redid steps that had finished"
     assert "topsapp_topo" in rules1 and "topsapp_topo" in rules2
     # every topsApp step ran inside a SLURM job, none on the submit host
-    steps = {f"topsapp_{s}" for s in job_resources.STEP_NAMES}
+    steps = {f"topsapp_{s}" for s in topsapp_steps.STEP_NAMES}
     assert steps <= rules1 | rules2, steps - (rules1 | rules2)
     assert not re.search(r"^localrule topsapp_", text1 + text2, re.M)
 
