@@ -14,20 +14,25 @@ $(BIN)/snakemake: pyproject.toml
 
 setup: $(BIN)/snakemake
 
-# The offline demo: a synthetic Sentinel-1 pair -> validated GUNW. Needs real ISCE2: topsApp.py on PATH, or conda
-# (then ISCE2 comes from envs/isce2.yaml through --sdm conda).
-demo: setup
+# The offline demo: a synthetic Sentinel-1 pair -> validated GUNW. Needs real ISCE2: topsApp.py on PATH (in any
+# Python environment: each step finds ISCE2's own interpreter), or conda (then ISCE2 comes from envs/isce2.yaml
+# through --sdm conda). Checked first, before minutes of installing.
+demo:
 	@if command -v topsApp.py >/dev/null 2>&1; then \
 		echo "ISCE2 found: $$(command -v topsApp.py)"; \
-		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES); \
 	elif command -v conda >/dev/null 2>&1 || command -v mamba >/dev/null 2>&1; then \
 		echo "ISCE2 not on PATH: using conda (envs/isce2.yaml)"; \
-		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES) --sdm conda; \
 	else \
 		echo "ERROR: the demo needs ISCE2 (conda-forge only): install conda/mamba and re-run 'make demo'" >&2; \
 		echo "       (it then uses --sdm conda with envs/isce2.yaml), or put ISCE2's topsApp.py on PATH." >&2; \
 		echo "       To watch the same DAG without ISCE2, 'make demo-double' runs it through the test double." >&2; \
 		exit 2; \
+	fi
+	@$(MAKE) --no-print-directory setup
+	@if command -v topsApp.py >/dev/null 2>&1; then \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES); \
+	else \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES) --sdm conda; \
 	fi
 
 # The same demo DAG through the ISCE2 test double (no real ISCE2; the product is not a science product).

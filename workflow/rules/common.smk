@@ -160,9 +160,7 @@ INPUTS_JOB_RETRIES = 2
 def inputs_net_args(url_key):
     """Retry count and, when configured (tests), the base URL every request of the job goes to."""
     url = INPUTS_DL[url_key]
-    return f"--tries {INPUTS_DL['retries'] + 1}" + (
-        f" --base-url {url}" if url else ""
-    )
+    return f"--tries {INPUTS_DL['retries'] + 1}" + (f" --base-url {url}" if url else "")
 
 
 def inputs_first_pair_with(predicate):
@@ -242,7 +240,12 @@ HANDOFFS = topsapp_steps.heavy_handoffs(TOPSAPP_PROPERTIES)
 
 def topsapp_step_args(pair_root):
     """Arguments of `gunw topsapp-step` that are not provenance (from an output, so not a params key)."""
-    return f"--pair-dir {shlex.quote(pair_root)} --keep-intermediates {KEEP}"
+    isce2 = config["isce2"]
+    return (
+        f"--pair-dir {shlex.quote(pair_root)} --keep-intermediates {KEEP}"
+        f" --isce2-python {shlex.quote(isce2['python'])}"
+        f" --omp-wait-policy {shlex.quote(isce2['omp_wait_policy'])}"
+    )
 
 
 def topsapp_step_inputs(step):

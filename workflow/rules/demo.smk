@@ -43,10 +43,10 @@ if DEMO_REQUESTED:
             relief=DEMO["relief_m"],
             noise=DEMO["noise_amplitude"],
         shell:
-            "gunw demo-pair --outdir {params.outdir} --reference-id {DEMO_REF}"
+            "gunw demo-pair --outdir {params.outdir:q} --reference-id {DEMO_REF}"
             " --secondary-id {DEMO_SEC} --centre-lat {params.centre_lat} --centre-lon {params.centre_lon}"
             " {params.direction} --swaths {params.swaths} --bursts {params.bursts}"
             " --lines-per-burst {params.lines} --samples-per-burst {params.samples}"
             " --overlap-lines {params.overlap} --seed {params.seed} --ramp-cycles {params.ramp}"
             " --bump-rad {params.bump} --relief-m {params.relief} --noise-amplitude {params.noise}"
-            " > {log} 2>&1"
+            " > {log:q} 2>&1"

@@ -25,13 +25,17 @@ rule check_pair:
         ref=lambda w: pair_of(w)["reference_scenes"],
         sec=lambda w: pair_of(w)["secondary_scenes"],
         frame=lambda w: pair_of(w)["frame_id"],
-        min_cov=config["min_frame_coverage"],
+        # the threshold only applies (and only re-runs the check) for a pair with a frame
+        min_cov=lambda w: (
+            config["min_frame_coverage"] if pair_of(w)["frame_id"] >= 0 else None
+        ),
         slc_dir=LOCAL["slc_dir"],
-        net=inputs_net_args("asf_search_url"),
+        # not provenance (output-derived params are not compared): retries and base URLs change no result
+        net=lambda w, output: inputs_net_args("asf_search_url"),
     shell:
         "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
-        " --slc-dir '{params.slc_dir}' --out {output} --log {log} {params.net}"
+        " --slc-dir {params.slc_dir:q} --out {output:q} --log {log:q} {params.net}"
 
 
 rule download_slc:
@@ -48,10 +52,10 @@ rule download_slc:
     resources:
         downloads=1,
     params:
-        net=inputs_net_args("slc_base_url"),
+        net=lambda w, output: inputs_net_args("slc_base_url"),
     shell:
-        "gunw download-slc --scene {wildcards.scene} --pair-json {input.pair_json}"
-        " --out {output} {params.net} 2> {log}"
+        "gunw download-slc --scene {wildcards.scene} --pair-json {input.pair_json:q}"
+        " --out {output:q} {params.net} 2> {log:q}"
 
 
 rule download_orbit:
@@ -69,9 +73,9 @@ rule download_orbit:
     resources:
         downloads=1,
     params:
-        net=inputs_net_args("orbit_base_url"),
+        net=lambda w, output: inputs_net_args("orbit_base_url"),
     shell:
-        "gunw download-orbit --scene {wildcards.scene} --out {output.eof} {params.net} 2> {log}"
+        "gunw download-orbit --scene {wildcards.scene} --out {output.eof:q} {params.net} 2> {log:q}"
 
 
 rule download_dem:
@@ -91,11 +95,11 @@ rule download_dem:
         downloads=1,
     params:
         tiles=CACHE.dem_tiles,
-        net=inputs_net_args("dem_base_url"),
+        net=lambda w, output: inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:
-        "gunw download-dem --pair-json {input.pair_json} --tile-dir {params.tiles}"
-        " --out {params.out} {params.net} 2> {log}"
+        "gunw download-dem --pair-json {input.pair_json:q} --tile-dir {params.tiles:q}"
+        " --out {params.out:q} {params.net} 2> {log:q}"
 
 
 rule resample_dem:
@@ -120,8 +124,8 @@ rule resample_dem:
         src=lambda w, input: input[0],
         out=lambda w, output: output[0],
     shell:
-        "gunw resample-dem --from-dem {params.src} --posting-m {wildcards.res}"
-        " --out {params.out} 2> {log}"
+        "gunw resample-dem --from-dem {params.src:q} --posting-m {wildcards.res}"
+        " --out {params.out:q} 2> {log:q}"
 
 
 rule download_water_mask:
@@ -141,8 +145,8 @@ rule download_water_mask:
         downloads=1,
     params:
         source=CACHE.land_polygons,
-        net=inputs_net_args("dem_base_url"),
+        net=lambda w, output: inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:
-        "gunw download-water-mask --pair-json {input.pair_json} --source {params.source}"
-        " --out {params.out} {params.net} 2> {log}"
+        "gunw download-water-mask --pair-json {input.pair_json:q} --source {params.source:q}"
+        " --out {params.out:q} {params.net} 2> {log:q}"

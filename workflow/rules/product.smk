@@ -39,8 +39,8 @@ rule package_gunw:
             f"--water-mask {input.water_mask[0]}" if input.water_mask else ""
         ),
     shell:
-        "gunw package --pair-dir {params.pair_dir} --options {params.options:q}"
-        " --config {params.config:q} {params.water} > {log} 2>&1"
+        "gunw package --pair-dir {params.pair_dir:q} --options {params.options:q}"
+        " --config {params.config:q} {params.water} > {log:q} 2>&1"
 
 
 rule validate_gunw:
@@ -59,5 +59,5 @@ rule validate_gunw:
     params:
         products=RUN.products,
     shell:
-        "gunw validate {input.nc} --name @{input.name} --json {input.json} --png {input.png}"
-        " --deliver {params.products} --ok {output.ok} > {log} 2>&1"
+        "gunw validate {input.nc:q} --name @{input.name:q} --json {input.json:q} --png {input.png:q}"
+        " --deliver {params.products:q} --ok {output.ok:q} > {log:q} 2>&1"

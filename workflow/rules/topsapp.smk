@@ -28,13 +28,13 @@ rule stage_scenes:
         secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
         aux_cal_cache=CACHE.aux_cal,
         aux_cal_local=LOCAL["aux_cal_dir"],
-        net=inputs_net_args("slc_base_url"),
+        net=lambda w, output: inputs_net_args("slc_base_url"),
     shell:
-        "(gunw download-aux-cal --pair-json {input.pair_json} --record {output.aux_cal}"
-        " --aux-cal-dir {params.aux_cal_cache} --local-dir={params.aux_cal_local:q} {params.net}"
-        " && gunw stage-scenes --pair-dir {params.pair_dir} --scenes {params.scenes}"
-        " --orbit-sources {input.orbits} --reference-safes {params.reference:q}"
-        " --secondary-safes {params.secondary:q} --aux-cal-json {output.aux_cal}) > {log} 2>&1"
+        "(gunw download-aux-cal --pair-json {input.pair_json:q} --record {output.aux_cal:q}"
+        " --aux-cal-dir {params.aux_cal_cache:q} --local-dir={params.aux_cal_local:q} {params.net}"
+        " && gunw stage-scenes --pair-dir {params.pair_dir:q} --scenes {params.scenes}"
+        " --orbit-sources {input.orbits:q} --reference-safes {params.reference:q}"
+        " --secondary-safes {params.secondary:q} --aux-cal-json {output.aux_cal:q}) > {log:q} 2>&1"
 
 
 rule stage_dem:
@@ -55,8 +55,8 @@ rule stage_dem:
         pair_dir=lambda w: pair_dir(w).root,
         source=lambda w, input: input[0],
     shell:
-        "gunw stage-dem --pair-dir {params.pair_dir} --source {params.source} --name {wildcards.name}"
-        " > {log} 2>&1"
+        "gunw stage-dem --pair-dir {params.pair_dir:q} --source {params.source:q} --name {wildcards.name}"
+        " > {log:q} 2>&1"
 
 
 for _step in topsapp_steps.STEPS:
@@ -91,5 +91,5 @@ for _step in topsapp_steps.STEPS:
             # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
             args=lambda w, output: topsapp_step_args(RUN.pair(w.pair).root),
         shell:
-            "rm -f {log} && gunw topsapp-step --step {params.step} {params.args}"
-            " --threads {threads} --log {log}"
+            "rm -f {log:q} && gunw topsapp-step --step {params.step} {params.args}"
+            " --threads {threads} --log {log:q}"

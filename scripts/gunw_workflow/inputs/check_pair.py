@@ -211,7 +211,7 @@ def build_pair_json(name, ref, sec, frame_id, meta, geo, min_cov) -> dict:
         "extent_snwe": snwe(extent),
         "intersection_wkt": geo["intersection"].wkt,
         "frame_coverage": geo["coverage"],
-        "min_frame_coverage": min_cov if frame_id != -1 else None,
+        "min_frame_coverage": min_cov,
         "dem_bounds_wsen": snapped_bounds(extent, DEM_BUFFER_DEG),
         "water_mask_bounds_wsen": snapped_bounds(extent, WATER_MASK_BUFFER_DEG),
         "ipf_versions": ipfs,
@@ -244,7 +244,7 @@ def check_pair(
     ref: list[str],
     sec: list[str],
     frame_id: int,
-    min_frame_coverage: float,
+    min_frame_coverage: float | None,
     slc_dir: str | None = None,
     base_url: str | None = None,
     policy=None,
@@ -254,16 +254,19 @@ def check_pair(
     errors = pair_rules.check_pair_ids(ref, sec, frame_id)
     if errors:
         raise PairCheckError(errors)
-    if not 0.0 <= float(min_frame_coverage) <= 1.0:
+    if int(frame_id) >= 0 and min_frame_coverage is None:
+        raise PairCheckError(["a pair with a frame needs min_frame_coverage (a number between 0 and 1)"])
+    if min_frame_coverage is not None and not 0.0 <= float(min_frame_coverage) <= 1.0:
         raise PairCheckError([f"min_frame_coverage {min_frame_coverage} must be between 0 and 1"])
+    min_cov = float(min_frame_coverage) if int(frame_id) >= 0 else None
     if not slc_dir:  # SLCs will be downloaded: fail now, not after hours of other downloads
         try:
             credentials.require(credentials.EARTHDATA_HOST, env=env)
         except credentials.MissingCredentialsError as exc:
             raise PairCheckError([str(exc)]) from None
     meta = gather_metadata(ref + sec, slc_dir, base_url, policy)
-    geo = check_metadata(ref, sec, meta, int(frame_id), float(min_frame_coverage))
-    return build_pair_json(name, ref, sec, int(frame_id), meta, geo, float(min_frame_coverage))
+    geo = check_metadata(ref, sec, meta, int(frame_id), min_cov)
+    return build_pair_json(name, ref, sec, int(frame_id), meta, geo, min_cov)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,7 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", nargs="+", required=True, help="reference (later date) scene ids")
     parser.add_argument("--secondary", nargs="+", required=True, help="secondary (earlier date) scene ids")
     parser.add_argument("--frame-id", type=int, required=True, help="ARIA frame id, -1 for none")
-    parser.add_argument("--min-frame-coverage", type=float, required=True, help="config min_frame_coverage")
+    parser.add_argument(
+        "--min-frame-coverage",
+        type=lambda s: None if s == "None" else float(s),
+        required=True,
+        help="config min_frame_coverage; None for a pair without a frame (the threshold does not apply)",
+    )
     parser.add_argument(
         "--slc-dir", default=None, help="local SAFE directory (local_inputs.slc_dir); '' = ASF"
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gunw_workflow import pair_json
 from gunw_workflow.layout import TOPSAPP_XML, PairDir, pickle_files
-from gunw_workflow.topsapp import topsapp_xml
+from gunw_workflow.topsapp import isce2_runtime, topsapp_xml
 from gunw_workflow.topsapp.steps import BY_NAME, STEP_NAMES, STRAY_CONFIG_FILES, heavy_handoffs, previous
 
 SILENT_FAILURE_MESSAGES = (
@@ -39,16 +39,6 @@ SILENT_FAILURE_MESSAGES = (
 
 class StepError(RuntimeError):
     pass
-
-
-def _isce_environment(threads: int) -> dict:
-    env = dict(os.environ)
-    env["OMP_NUM_THREADS"] = str(threads)
-    isce_home = env.get("ISCE_HOME")
-    if isce_home:
-        extra = [str(Path(isce_home) / "applications"), str(Path(isce_home) / "bin")]
-        env["PATH"] = os.pathsep.join(extra + [env.get("PATH", "")])
-    return env
 
 
 def _nonempty(path: Path) -> bool:
@@ -99,9 +89,10 @@ def run_step(
     clean_after: list[str] = (),
     heavy_marker: Path | None = None,
     heavy_patterns: list[str] = (),
-    topsapp: str = "topsApp.py",
     render: tuple | None = None,
     invalidate_downstream: Path | None = None,
+    isce2_python: str = "",
+    omp_wait_policy: str = "",
 ) -> None:
     if step not in STEP_NAMES:
         raise StepError(f"{step!r} is not a topsApp step; known steps: {', '.join(STEP_NAMES)}")
@@ -121,13 +112,12 @@ def run_step(
                 f"{missing} missing: step {step} needs the state of step {prev}; ISCE2 would silently run "
                 "on a blank state and exit 0. Re-run the workflow so that topsapp_" + prev + " runs first."
             )
-    env = _isce_environment(threads)
-    exe = shutil.which(topsapp, path=env.get("PATH"))
-    if exe is None:
-        raise StepError(
-            f"ISCE2's {topsapp} is not on PATH. Run the workflow with `--sdm conda` (uses envs/isce2.yaml) or "
-            "install ISCE2 >= 2.6.4 from conda-forge and put $ISCE_HOME/applications on PATH."
-        )
+    try:
+        exe = isce2_runtime.find_topsapp(dict(os.environ))
+        python = isce2_runtime.find_python(exe, isce2_python, dict(os.environ))
+    except isce2_runtime.Isce2NotFound as exc:
+        raise StepError(str(exc)) from None
+    env = isce2_runtime.environment(python, threads, omp_wait_policy)
     lock_path = workdir / ".topsapp.lock"
     with open(lock_path, "w") as lock:
         try:
@@ -147,12 +137,15 @@ def run_step(
         log.parent.mkdir(parents=True, exist_ok=True)
         started = time.time()
         with open(log, "a") as fh:
-            fh.write(f"# {exe} topsApp.xml --dostep={step} (cwd {workdir}, OMP_NUM_THREADS={threads})\n")
+            fh.write(
+                f"# {python} {exe} {TOPSAPP_XML} --dostep={step} (cwd {workdir}, OMP_NUM_THREADS={threads}, "
+                f"OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY', '')})\n"
+            )
             if invalidate_downstream is not None and removed:
                 fh.write(f"# invalidated {len(removed)} downstream file(s): {', '.join(removed)}\n")
             fh.flush()
             proc = subprocess.run(
-                [exe, TOPSAPP_XML, f"--dostep={step}"],
+                [python, str(exe), TOPSAPP_XML, f"--dostep={step}"],
                 cwd=workdir,
                 env=env,
                 stdout=subprocess.PIPE,
@@ -275,6 +268,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", required=True, type=Path)
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS for ISCE2")
     parser.add_argument(
+        "--isce2-python", default="", help="ISCE2's interpreter (config isce2.python; '' = find it)"
+    )
+    parser.add_argument(
+        "--omp-wait-policy",
+        required=True,
+        choices=["PASSIVE", "ACTIVE", ""],
+        help="config isce2.omp_wait_policy",
+    )
+    parser.add_argument(
         "--keep-intermediates",
         choices=["True", "False", "true", "false"],
         required=True,
@@ -301,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             heavy_patterns=todo["heavy_patterns"],
             render=(pair, settings),
             invalidate_downstream=args.pair_dir,
+            isce2_python=args.isce2_python,
+            omp_wait_policy=args.omp_wait_policy,
         )
     except StepError as exc:
         print(f"error: {exc}", file=sys.stderr)
