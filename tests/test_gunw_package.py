@@ -230,6 +230,16 @@ def test_values_equal_isce_inputs(packaged):
         assert nc.getncattr("mean_azimuth_angle") == pytest.approx(
             los[1][los[1] != 0].astype(float).mean() + 90, abs=1e-9
         )
+        # ionosphere looks as topsApp ran them (recorded topsApp.xml: total 10 x 40, first stage 2 x 8)
+        props = recorded_properties()
+        np.testing.assert_array_equal(
+            ig["ionosphere"].getncattr("multilook_az_rg1"),
+            [
+                props["total number of azimuth looks in the ionosphere processing"],
+                props["total number of range looks in the ionosphere processing"],
+            ],
+        )
+        assert list(ig["ionosphere"].getncattr("multilook_az_rg2")) == [2, 8]
         # provenance without secrets
         cfg = nc.getncattr("workflow_config")
         assert "hunter2" not in cfg and "abc" not in cfg and '"retries": 5' in cfg

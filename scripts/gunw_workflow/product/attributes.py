@@ -23,6 +23,7 @@ class Run:
 
     pair: dict
     options: dict
+    properties: dict  # the run's topsApp properties
     config: dict | None
     layers: set[str]
     data: dict  # layers.read_layers() output
@@ -92,6 +93,27 @@ def _burst_ramps_processing_steps(run: Run) -> str:
     return f"{_file_name('ionosphereBurstRamps')} - {_file_name(minus)} (zeros -> NaN)"
 
 
+# topsApp properties of the ionosphere looks: (azimuth, range) of the total and of the first (unwrapping) stage
+ION_LOOKS = {
+    "total": (
+        "total number of azimuth looks in the ionosphere processing",
+        "total number of range looks in the ionosphere processing",
+    ),
+    "first_stage": (
+        "number of azimuth looks at first stage for ionosphere phase unwrapping",
+        "number of range looks at first stage for ionosphere phase unwrapping",
+    ),
+}
+
+
+def _ionosphere_looks(run: Run, stage: str) -> np.ndarray:
+    """[azimuth, range] looks of an ionosphere stage, as the reference tool records them."""
+    missing = [k for k in ION_LOOKS[stage] if run.properties.get(k) is None]
+    if missing:
+        raise ValueError(f"the topsApp properties of an ionosphere run lack {missing}")
+    return np.array([int(run.properties[k]) for k in ION_LOOKS[stage]], dtype=np.int32)
+
+
 def _json(obj) -> str:
     return json.dumps(gunw_name.sanitise(obj), sort_keys=True, default=str)
 
@@ -124,6 +146,8 @@ COMPUTED = {
     "burst_ramps_processing_steps": _burst_ramps_processing_steps,
     # the mask's name, never a local path
     "water_mask_name": lambda run: Path(run.water_mask).name if run.water_mask else "none",
+    "ionosphere_total_looks": lambda run: _ionosphere_looks(run, "total"),
+    "ionosphere_first_stage_looks": lambda run: _ionosphere_looks(run, "first_stage"),
 }
 
 

@@ -455,6 +455,8 @@ IONO_VARS = [
             "swath_mode_description": "0: no swath-by-swath processing of the ionosphere",
             "iono_height": 200000.0,
             "water_mask": Computed("water_mask_name"),
+            "multilook_az_rg1": Computed("ionosphere_total_looks"),
+            "multilook_az_rg2": Computed("ionosphere_first_stage_looks"),
         },
         math.nan,
         Source(

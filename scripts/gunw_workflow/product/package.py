@@ -326,7 +326,8 @@ def assemble(
     """
     topsapp_dir = Path(topsapp_dir)
     check_frame(pair, options)
-    unwrapper = unwrapper_of(read_properties(topsapp_dir))
+    properties = read_properties(topsapp_dir)
+    unwrapper = unwrapper_of(properties)
     layers = L.layers_for(options, layer_reader.available_layers(topsapp_dir, unwrapper))
     name = gunw_name.product_name(pair, options)
     passes = read_passes(topsapp_dir, pair)
@@ -357,6 +358,7 @@ def assemble(
     run = attributes.Run(
         pair=pair,
         options=options,
+        properties=properties,
         config=config,
         layers=layers,
         data=data,
