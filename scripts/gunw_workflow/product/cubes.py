@@ -1,4 +1,4 @@
-"""Imaging-geometry cubes of the GUNW (gunw-product.md §7), computed for all nodes at once.
+"""Imaging-geometry cubes of the GUNW (docs/product-contract.md), computed for all nodes at once.
 
 One vectorised zero-Doppler solve per orbit (reference and secondary) over every (height, lat, lon) node replaces the
 reference implementation's node-by-node Python loop. Angle conventions:

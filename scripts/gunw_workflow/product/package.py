@@ -506,7 +506,9 @@ def package(
     write_netcdf(nc_path, product)
     label = product["name"][:-3]
     t = time.perf_counter()
-    meta = browse_metadata.metadata_json(label, pair, product["cubes"]["perpendicularBaseline"])
+    meta = browse_metadata.metadata_json(
+        label, pair, product["cubes"]["perpendicularBaseline"], product["global_attrs"]["aria_frame_id"]
+    )
     (out_dir / PRODUCT_FILES["json"]).write_text(json.dumps(meta, indent=2) + "\n")
     if browse:
         browse_metadata.write_browse(
