@@ -9,12 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gunw_workflow import config
 from gunw_workflow.product import cubes as gc
+from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import gunw_name
 from gunw_workflow.product import solid_earth_tide as set_mod
 
 GRFN = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "grfn-ingest" / "tests" / "data"
-STANDARD_SETTINGS = dict(gunw_name.DEFAULTS, frame_id=9847)
+# the schema defaults of every product option, on a frame: a standard product
+STANDARD_OPTIONS = {k: config.defaults()[k] for k in gunw_name.PRODUCT_OPTION_KEYS} | {"frame_id": 9847}
 
 
 # granule2 of grfn-ingest is an edited fixture (S1B scenes in 2023), its label hash does not follow from its ids
@@ -57,8 +60,8 @@ def test_lon_lat_token_round_half_even(west, south, token):
     ("goldstein_filter_power", 0.3), ("output_resolution", 30),
 ]])  # fmt: skip
 def test_each_rule_makes_custom(key, value):
-    assert gunw_name.prefix(STANDARD_SETTINGS) == "S1-GUNW"
-    assert gunw_name.prefix(dict(STANDARD_SETTINGS, **{key: value})) == "S1-GUNW_CUSTOM"
+    assert gunw_name.prefix(STANDARD_OPTIONS) == "S1-GUNW"
+    assert gunw_name.prefix(dict(STANDARD_OPTIONS, **{key: value})) == "S1-GUNW_CUSTOM"
 
 
 def _pair(**kw):
@@ -75,7 +78,7 @@ def _pair(**kw):
 
 
 def test_name_midnight_crossing_uses_centre_date():
-    name = gunw_name.product_name(_pair(), STANDARD_SETTINGS)
+    name = gunw_name.product_name(_pair(), STANDARD_OPTIONS)
     assert name.startswith("S1-GUNW-D-R-064-tops-20200114_20200102-000005-00000W_00000S-PP-")
     assert gunw_name.name_problems(name) == []
 
@@ -84,12 +87,36 @@ def test_name_rejects_reversed_dates_and_bad_track():
     p = _pair()
     with pytest.raises(ValueError, match="later"):
         gunw_name.product_name(
-            dict(p, reference_scenes=p["secondary_scenes"], secondary_scenes=p["reference_scenes"]), {}
+            dict(p, reference_scenes=p["secondary_scenes"], secondary_scenes=p["reference_scenes"]),
+            STANDARD_OPTIONS,
         )
     with pytest.raises(ValueError, match="track"):
-        gunw_name.product_name(dict(p, track=0), {})
+        gunw_name.product_name(dict(p, track=0), STANDARD_OPTIONS)
     with pytest.raises(ValueError):
         gunw_name.version_token("2.0.4")
+
+
+def test_schema_defaults_make_a_standard_product():
+    """The standard rules of the reference tool and the schema defaults agree (only frame_id must be set)."""
+    assert gunw_name.non_standard_reasons(STANDARD_OPTIONS) == []
+    assert gunw_name.non_standard_reasons(dict(STANDARD_OPTIONS, frame_id=-1)) == ["frame_id=-1"]
+
+
+@pytest.mark.parametrize("key", [k for k, _ in gunw_name.STANDARD_RULES])
+def test_missing_option_is_an_error_naming_it(key):
+    options = {k: v for k, v in STANDARD_OPTIONS.items() if k != key}
+    with pytest.raises(L.MissingOptionError, match=f"'{key}'"):
+        gunw_name.product_name(_pair(), options)
+
+
+def test_grid_attributes_are_the_product_options():
+    """/science/grids records exactly the product options (the rule's keys + frame_id) and the scenes."""
+    assert set(L.GRID_PARAMS) == {
+        "reference_scenes",
+        "secondary_scenes",
+        "frame_id",
+        *gunw_name.PRODUCT_OPTION_KEYS,
+    }
 
 
 def test_cube_grid_rule_truncates_toward_zero():

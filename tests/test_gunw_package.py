@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import netCDF4
 import numpy as np
 import pytest
 
+from gunw_workflow import config as workflow_config
+from gunw_workflow import layout
 from gunw_workflow.isce_io import orbit as og
 from gunw_workflow.isce_io import rasters as isce_io
+from gunw_workflow.product import attributes, gunw_name
 from gunw_workflow.product import browse as browse_metadata
 from gunw_workflow.product import cubes as gc
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import package as package_gunw
 from gunw_workflow.product import validate as validate_gunw
+from gunw_workflow.topsapp import isce_files
 
 REPO = Path(__file__).resolve().parent.parent
 STANDARD = REPO.parent / "shared" / "isce2-recorded" / "standard"
@@ -26,17 +32,50 @@ SCHEMA_SHARED = REPO.parent / "shared" / "data" / "RAiDER" / "test" / "gunw_test
 SCENE_0101 = "S1A_IW_SLC__1SDV_20200101T140000_20200101T140010_030001_036EA1_AAAA"
 SCENE_0113 = "S1A_IW_SLC__1SDV_20200113T140000_20200113T140010_030176_037499_BBBB"
 DATA_AREA_SNWE = [34.912121784284295, 35.08775714084861, -118.01674273733074, -117.9833482083788]
-SETTINGS = {
-    "estimate_ionosphere_delay": True,
-    "compute_solid_earth_tide": True,
-    "output_resolution": 30,  # the recorded geocoded grid is at 1 arcsec
-    "unfiltered_coherence": True,
-    "goldstein_filter_power": 0.5,
-    "dense_offsets": False,
-    "wrapped_phase_layer": False,
-    "esd_coherence_threshold": -1.0,
-    "frame_id": -1,
-}
+
+
+def product_options(**overrides) -> dict:
+    """Complete product options as the rule passes them: the schema defaults of every product key + frame_id."""
+    defaults = workflow_config.defaults()
+    options = {k: defaults[k] for k in gunw_name.PRODUCT_OPTION_KEYS}
+    options["frame_id"] = -1
+    options.update(overrides)
+    return options
+
+
+OPTIONS = product_options(output_resolution=30)  # the recorded geocoded grid is at 1 arcsec
+
+
+def recorded_properties() -> dict:
+    """The topsApp properties of the recorded run, read back from its topsApp.xml (values in ISCE syntax)."""
+    root = ET.parse(STANDARD / "run" / "topsApp.xml").getroot().find("component")
+    props = {}
+    for p in root.findall("property"):
+        try:
+            props[p.get("name")] = ast.literal_eval(p.text)
+        except (ValueError, SyntaxError):
+            props[p.get("name")] = p.text
+    return props
+
+
+def topsapp_dir(dest: Path, unwrapper: str = "snaphu_mcf") -> Path:
+    """The recorded run as a workflow topsApp directory: its files linked, plus the properties JSON every step
+    writes. With ``icu`` the connected components carry ICU's file name (what geocode writes after ICU)."""
+    run = STANDARD / "run"
+    dest.mkdir(parents=True)
+    for entry in run.iterdir():
+        if entry.name != "merged":
+            (dest / entry.name).symlink_to(entry)
+    (dest / "merged").mkdir()
+    for f in (run / "merged").iterdir():
+        (dest / "merged" / f.name).symlink_to(f)
+    snaphu_cc = layout.isce_raster(isce_files.geocoded(isce_files.conncomp("snaphu_mcf")))
+    wanted_cc = layout.isce_raster(isce_files.geocoded(isce_files.conncomp(unwrapper)))
+    for old, new in zip(snaphu_cc, wanted_cc, strict=True):
+        (dest / old).rename(dest / new)
+    props = dict(recorded_properties(), **{"unwrapper name": unwrapper})
+    (dest / layout.TOPSAPP_PROPERTIES_JSON).write_text(json.dumps(props, indent=1))
+    return dest
 
 
 def pair_fixture() -> dict:
@@ -75,12 +114,13 @@ def packaged(tmp_path_factory):
         "results_dir": "results",
         "downloads": {"password": "hunter2", "retries": 5},
         "esa_token": "abc",
+        "topsapp": {"unwrapper": "snaphu_mcf"},
     }
     result = package_gunw.package(
-        STANDARD / "run",
+        topsapp_dir(d / "topsapp"),
         d / "pair.json",
         d / "product",
-        settings=SETTINGS,
+        options=OPTIONS,
         orbit_dir=STANDARD / "inputs" / "orbits",
         config=config,
         log_dirs=[STANDARD / "logs"],
@@ -190,6 +230,16 @@ def test_values_equal_isce_inputs(packaged):
         assert nc.getncattr("mean_azimuth_angle") == pytest.approx(
             los[1][los[1] != 0].astype(float).mean() + 90, abs=1e-9
         )
+        # ionosphere looks as topsApp ran them (recorded topsApp.xml: total 10 x 40, first stage 2 x 8)
+        props = recorded_properties()
+        np.testing.assert_array_equal(
+            ig["ionosphere"].getncattr("multilook_az_rg1"),
+            [
+                props["total number of azimuth looks in the ionosphere processing"],
+                props["total number of range looks in the ionosphere processing"],
+            ],
+        )
+        assert list(ig["ionosphere"].getncattr("multilook_az_rg2")) == [2, 8]
         # provenance without secrets
         cfg = nc.getncattr("workflow_config")
         assert "hunter2" not in cfg and "abc" not in cfg and '"retries": 5' in cfg
@@ -305,3 +355,96 @@ def test_sanitise_drops_credentials():
         "api_key": "k",
     }
     assert package_gunw.sanitise(cfg) == {"downloads": {"retries": 5}, "url": "https://host/path"}
+
+
+def test_snaphu_run_says_snaphu(packaged):
+    out, _ = packaged
+    with netCDF4.Dataset(out / "gunw.nc") as nc:
+        # the reference tool (and ARIA) write "snaphu" for snaphu_mcf runs
+        assert nc[L.RMD]["unwrapMethod"][...] == "snaphu"
+
+
+def test_icu_run_packages_and_validates(tmp_path):
+    """ICU's geocoded components are merged/filt_topophase.conncomp.geo: packaging must read that file (the
+    snaphu name does not exist here), the product must validate and say unwrapMethod icu."""
+    if not STANDARD.is_dir():
+        pytest.skip("shared recording not available")
+    run = topsapp_dir(tmp_path / "topsapp", unwrapper="icu")
+    assert not (run / isce_files.geocoded(isce_files.conncomp("snaphu_mcf"))).exists()
+    (tmp_path / "pair.json").write_text(json.dumps(pair_fixture()))
+    result = package_gunw.package(
+        run,
+        tmp_path / "pair.json",
+        tmp_path / "product",
+        options=OPTIONS,
+        orbit_dir=STANDARD / "inputs" / "orbits",
+        config={"topsapp": {"unwrapper": "icu"}},
+        log_dirs=[STANDARD / "logs"],
+    )
+    out = tmp_path / "product"
+    problems = validate_gunw.validate(
+        out / "gunw.nc", name=result["name"], json_path=out / "gunw.json", png_path=out / "gunw.png"
+    )
+    assert problems == []
+    cc = isce_io.read_raster(run / isce_files.geocoded(isce_files.conncomp("icu")), 1).astype(np.float32)
+    amp = isce_io.read_raster(run / L.UNWRAPPED_GEO, 1)
+    with netCDF4.Dataset(out / "gunw.nc") as nc:
+        assert nc[L.RMD]["unwrapMethod"][...] == "icu"
+        d = nc[L.DATA]
+        d.set_auto_mask(False)
+        np.testing.assert_array_equal(d["connectedComponents"][:], np.where(amp == 0, -1, cc))
+
+
+def test_missing_option_is_named(tmp_path):
+    if not STANDARD.is_dir():
+        pytest.skip("shared recording not available")
+    options = dict(OPTIONS)
+    del options["goldstein_filter_power"]
+    with pytest.raises(L.MissingOptionError, match="'goldstein_filter_power'"):
+        package_gunw.assemble(topsapp_dir(tmp_path / "topsapp"), pair_fixture(), options)
+
+
+def test_missing_properties_json_is_an_error(tmp_path):
+    if not STANDARD.is_dir():
+        pytest.skip("shared recording not available")
+    run = topsapp_dir(tmp_path / "topsapp")
+    (run / layout.TOPSAPP_PROPERTIES_JSON).unlink()
+    with pytest.raises(FileNotFoundError, match=layout.TOPSAPP_PROPERTIES_JSON):
+        package_gunw.assemble(run, pair_fixture(), OPTIONS)
+
+
+def test_options_frame_must_be_the_pairs(tmp_path):
+    if not STANDARD.is_dir():
+        pytest.skip("shared recording not available")
+    with pytest.raises(ValueError, match="frame_id 9847 differs"):
+        package_gunw.assemble(topsapp_dir(tmp_path / "topsapp"), pair_fixture(), dict(OPTIONS, frame_id=9847))
+
+
+def test_table_sources_exist_in_the_recorded_run():
+    """Every source the table names for the recorded run's layers is a raster ISCE2 really wrote."""
+    if not STANDARD.is_dir():
+        pytest.skip("shared recording not available")
+    layers = L.layers_for(dict(OPTIONS, wrapped_phase_layer=True))
+    sources = [v.source for v in L.layer_vars(layers)]
+    assert {s.file for s in sources} >= {L.UNWRAPPED_GEO, isce_files.geocoded(L.CONNCOMP)}
+    for s in sources:
+        assert isce_io.raster_header(STANDARD / "run" / s.path("snaphu_mcf")).bands >= s.band, s
+        assert set(s.nodata) <= set(L.NODATA_CONDITIONS), s
+
+
+def test_every_computed_attribute_has_its_function():
+    assert {c.by for c in L.computed_attrs()} == set(attributes.COMPUTED)
+    for c in L.computed_attrs():
+        assert set(c.when) <= set(L.LAYER_KEYS) | {L.WITH_WATER_MASK}, c
+
+
+def test_unwrap_method_of_every_schema_unwrapper():
+    schema = workflow_config.load_schema()
+    allowed = schema["properties"]["topsapp"]["properties"]["unwrapper"]["enum"]
+    assert {u: L.unwrap_method(u) for u in allowed} == {
+        "snaphu_mcf": "snaphu",
+        "snaphu": "snaphu",
+        "icu": "icu",
+    }
+    with pytest.raises(ValueError, match="grass"):
+        L.unwrap_method("grass")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import netCDF4
 import numpy as np
 import pytest
 
+from gunw_workflow import layout
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import validate as validate_gunw
 from test_gunw_package import packaged  # noqa: F401 - session fixture: the packaged recorded run
@@ -149,6 +151,42 @@ NC_CASES = [
         "layer 'iono' is off",
     ),
     ("set-off-but-present", _set_attr(L.GRIDS, "compute_solid_earth_tide", np.int8(0)), "layer 'set' is off"),
+    (
+        "option-missing",
+        _del_attr(L.GRIDS, "output_resolution"),
+        "attribute output_resolution (product option) is missing",
+    ),
+    (
+        "computed-global-missing",
+        _del_attr("/", "percent_unwrapped"),
+        "global attribute percent_unwrapped is missing",
+    ),
+    ("fixed-global-wrong", _set_attr("/", "author", "someone"), "global attribute author"),
+    (
+        "iono-attr-missing",
+        _del_attr(f"{L.IONO}/ionosphere", "processing_steps"),
+        "ionosphere attribute processing_steps is missing",
+    ),
+    (
+        "coherence-not-fill-without-amplitude",
+        _write(f"{L.DATA}/coherence", lambda a: np.where(a == 0, 0.5, a)),
+        "coherence is not 0 where amplitude is 0",
+    ),
+    (
+        "iono-not-nan-without-conncomp",
+        _write(f"{L.IONO}/ionosphere", lambda a: np.where(np.isnan(a), 0.1, a)),
+        "ionosphere is not nan where the nearest connectedComponents is -1",
+    ),
+    (
+        "unwrap-method-unknown",
+        _write(f"{L.RMD}/unwrapMethod", lambda a: "grass"),
+        "unwrapMethod 'grass' not in",
+    ),
+    (
+        "unwrap-method-not-the-configs",
+        _write(f"{L.RMD}/unwrapMethod", lambda a: "icu"),
+        "but the recorded config unwrapped with 'snaphu_mcf'",
+    ),
 ]
 
 
@@ -178,7 +216,7 @@ NAME_CASES = [
     ),
     ("eleven-tokens", lambda n: n.replace("-PP-", "-"), "dash tokens"),
     ("hash-wrong", lambda n: re.sub(r"-PP-[0-9a-f]{4}-", "-PP-0000-", n), "name hash"),
-    ("prefix-standard", lambda n: n.replace("S1-GUNW_CUSTOM", "S1-GUNW"), "prefix S1-GUNW but settings"),
+    ("prefix-standard", lambda n: n.replace("S1-GUNW_CUSTOM", "S1-GUNW"), "prefix S1-GUNW but the options"),
     ("version-v2", lambda n: n.replace("v3_0_1", "v2_0_4"), "below v3_0_0"),
     ("colon-in-path", lambda n: "a:b/" + n, "contains ':'"),
     ("upper-case-ext", lambda n: n[:-3] + ".NC", ".nc"),
@@ -229,9 +267,10 @@ def test_cli_exit_codes(broken_copy, tmp_path):
     assert validate_gunw.main(args) == 0
     assert ok.read_text().strip() == name
     label = name[:-3]
+    products = str(tmp_path / "products")
     for ext in (".nc", ".json", ".png"):
-        assert (tmp_path / "products" / label / f"{label}{ext}").exists()
-    assert (tmp_path / "products" / label / f"{label}.nc").stat().st_ino == path.stat().st_ino  # hard link
+        assert Path(layout.delivery(products, label, ext)).exists()
+    assert Path(layout.delivery(products, label, ".nc")).stat().st_ino == path.stat().st_ino  # hard link
     with netCDF4.Dataset(path, "a") as nc:
         nc.setncattr("version", "1b")
     assert validate_gunw.main([str(path), "--name", name]) == 1

@@ -1,4 +1,4 @@
-"""Browse PNG and DAAC metadata JSON of a GUNW (gunw-product.md §11).
+"""Browse PNG and DAAC metadata JSON of a GUNW (docs/product-contract.md).
 
 Browse: unwrapped phase re-wrapped to (-pi, pi], masked where connected components are 0 or -1 (and optionally
 water), scaled to [0, 1], HSV-coloured RGBA with masked pixels transparent, down-sampled to 20 % with Lanczos.
@@ -68,7 +68,9 @@ def _ring(geom) -> list[list[float]]:
     return coords
 
 
-def metadata_json(label: str, pair: dict, bperp_cube: np.ndarray, now: dt.datetime | None = None) -> dict:
+def metadata_json(
+    label: str, pair: dict, bperp_cube: np.ndarray, frame_id: int, now: dt.datetime | None = None
+) -> dict:
     """The DAAC metadata record for one product."""
     import shapely.wkt
     from shapely.geometry import box
@@ -111,7 +113,7 @@ def metadata_json(label: str, pair: dict, bperp_cube: np.ndarray, now: dt.dateti
         "track_number": int(pair["track"]),
         "perpendicular_baseline": round(float(bperp.mean()), 4) if bperp.size else 0.0,
     }
-    frame = int(pair.get("frame_id", -1))
+    frame = int(frame_id)  # the product option (the netCDF's aria_frame_id)
     if frame != -1:
         meta["frame_number"] = frame
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)

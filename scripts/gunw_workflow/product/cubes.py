@@ -1,4 +1,4 @@
-"""Imaging-geometry cubes of the GUNW (gunw-product.md §7), computed for all nodes at once.
+"""Imaging-geometry cubes of the GUNW (docs/product-contract.md), computed for all nodes at once.
 
 One vectorised zero-Doppler solve per orbit (reference and secondary) over every (height, lat, lon) node replaces the
 reference implementation's node-by-node Python loop. Angle conventions:
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gunw_workflow.isce_io import orbit as og
-from gunw_workflow.product.gunw_layout import CUBE_HEIGHTS, CUBE_SPACING
+from gunw_workflow.product.gunw_layout import CUBE_HEIGHTS, CUBE_NAMES, CUBE_SPACING
 
 
 @dataclass
@@ -156,16 +156,7 @@ def main(argv=None):
     summary = {
         "shape": grid.shape,
         "seconds": round(el, 4),
-        **{
-            k: [float(cubes[k].min()), float(cubes[k].max())]
-            for k in (
-                "perpendicularBaseline",
-                "parallelBaseline",
-                "incidenceAngle",
-                "lookAngle",
-                "azimuthAngle",
-            )
-        },
+        **{k: [float(cubes[k].min()), float(cubes[k].max())] for k in CUBE_NAMES},
     }
     print(json.dumps(summary, indent=1))
     return 0

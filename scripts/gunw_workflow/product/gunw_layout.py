@@ -1,11 +1,12 @@
 """The ONE declaration of the GUNW v3 netCDF layout, read by both the writer and the validator.
 
 Every group, variable, dtype, dimension, fill value, attribute, compression and chunking rule of the
-product lives here (see ../shared/docs/gunw-product.md §3-§10). The writer (`package_gunw.py`) creates
-exactly what this table says; the validator (`validate_gunw.py`) checks a file against the same table,
-so the two cannot drift apart.
+product lives here (docs/product-contract.md), and so does every data layer's ISCE2 source (file relative to the
+topsApp directory, band, sign, no-data rule) and every global attribute (fixed value or the packaging function
+that computes it). The writer (``package.py``) creates exactly what this table says; the validator
+(``validate.py``) checks a file against the same table, so the two cannot drift apart.
 
-Layers are switched on by *layer keys*: ``core`` is always present; the others follow the run parameters
+Layers are switched on by *layer keys*: ``core`` is always present; the others follow the product options
 (see :func:`layers_for`).
 """
 
@@ -15,6 +16,8 @@ import argparse
 import json
 import math
 from dataclasses import dataclass, field
+
+from gunw_workflow.topsapp import isce_files
 
 DATASET_VERSION = "3.0.1"  # the vX_Y_Z token of the file name
 CUBE_HEIGHTS = (-1500.0, 0.0, 3000.0, 9000.0)  # metres above the WGS84 ellipsoid, identical in every product
@@ -51,19 +54,114 @@ ALWAYS_GROUPS = (GRIDS, DATA, GEOM, "/science/grids/corrections", TROPO, RMD, SL
 LAYER_KEYS = ("core", "unfiltered", "wrapped", "dense", "iono", "iono_ramps", "set")
 CORRECTION_LAYERS = ("iono", "iono_ramps", "set")
 
-GRID_PARAMS = (
-    "reference_scenes",
-    "secondary_scenes",
-    "frame_id",
-    "estimate_ionosphere_delay",
-    "compute_solid_earth_tide",
-    "output_resolution",
-    "unfiltered_coherence",
-    "goldstein_filter_power",
-    "dense_offsets",
-    "esd_coherence_threshold",
-    "wrapped_phase_layer",
-)
+# /science/grids attributes: the product options (and the pair's scenes) with the type a reader converts them to
+GRID_PARAM_TYPES = {
+    "reference_scenes": list,
+    "secondary_scenes": list,
+    "frame_id": int,
+    "estimate_ionosphere_delay": bool,
+    "compute_solid_earth_tide": bool,
+    "output_resolution": int,
+    "unfiltered_coherence": bool,
+    "goldstein_filter_power": float,
+    "dense_offsets": bool,
+    "esd_coherence_threshold": float,
+    "wrapped_phase_layer": bool,
+}
+GRID_PARAMS = tuple(GRID_PARAM_TYPES)
+
+
+class MissingOptionError(ValueError):
+    """A product option is absent: packaging gets complete options (defaults live only in the config schema)."""
+
+
+def option(options: dict, key: str):
+    """``options[key]``, or an error naming the key (never a default: those live in the config schema)."""
+    try:
+        return options[key]
+    except KeyError:
+        raise MissingOptionError(
+            f"product option {key!r} is missing; the options must hold every key of "
+            "gunw_name.PRODUCT_OPTION_KEYS and frame_id (workflow/schemas/config.schema.yaml fills the defaults)"
+        ) from None
+
+
+# --- ISCE2 sources ----------------------------------------------------------------------------------
+# No-data conditions of a layer's source. A pixel where any condition of the layer holds is set to the layer's
+# _FillValue; conditions on input pixels are applied before down-sampling (those pixels do not enter the mean).
+NO_AMPLITUDE = "amplitude == 0"  # the amplitude layer's source pixel is 0: outside the interferogram
+SOURCE_ZERO = "source == 0"  # the layer's own source band is exactly 0 (ISCE's no-data value)
+ALL_BANDS_ZERO = "all source bands == 0"  # every band of the source file is 0 (dense offsets: no match)
+NO_CONNCOMP = "connectedComponents == -1"  # on the output grid, at the nearest data-grid pixel
+NODATA_CONDITIONS = (NO_AMPLITUDE, SOURCE_ZERO, ALL_BANDS_ZERO, NO_CONNCOMP)
+AMPLITUDE_LAYER = "amplitude"  # the layer NO_AMPLITUDE refers to
+CONNCOMP_LAYER = "connectedComponents"  # the layer NO_CONNCOMP refers to
+GRID_LAYER = "unwrappedPhase"  # its source defines the data grid; every other source must be on it
+
+CONNCOMP = "{conncomp}"  # placeholder for the unwrapper's connected-component file (isce_files.conncomp)
+BOX_MEAN = "box mean"  # NaN-aware box mean of iono_factor^2 pixels around each ~1 km node (same origin)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a layer's values come from in topsApp's output, and how no-data is derived.
+
+    ``file`` is relative to the topsApp directory (``{conncomp}`` is resolved per unwrapper, see :meth:`path`);
+    ``band`` is 1-based. ``value`` is ``raw`` or ``angle`` (phase of a complex band). ``phase`` layers change sign
+    when ISCE's reference is the GUNW secondary (GUNW phase is later x conj(earlier)). ``dtype`` is the working
+    precision before the cast to the variable's dtype. ``resample`` names the down-sampling onto the layer's grid
+    (None = the data grid); ``minus`` a layer whose full-resolution values are subtracted.
+    """
+
+    file: str
+    band: int
+    nodata: tuple[str, ...]
+    value: str = "raw"
+    phase: bool = False
+    dtype: str = "f4"
+    resample: str | None = None
+    minus: str | None = None
+
+    def path(self, unwrapper: str) -> str:
+        return self.file.format(conncomp=isce_files.conncomp(unwrapper))
+
+    def describe(self) -> dict:
+        out = {"file": self.file, "band": self.band, "value": self.value, "nodata": list(self.nodata)}
+        out.update({"negated_with_roles": self.phase, "resample": self.resample, "minus": self.minus})
+        return out
+
+
+UNWRAPPED_GEO = isce_files.geocoded(isce_files.UNWRAPPED)  # b1 amplitude, b2 unwrapped phase
+LOS_GEO = "merged/los.rdr.geo"  # b1 incidence angle, b2 azimuth angle from north (deg); 0 = no data
+TOPSPROC_XML = "topsProc.xml"  # ISCE's run summary: version, baselines
+SWATH_DIRS = {"reference": "reference", "secondary": "secondary", "interferogram": "fine_interferogram"}
+OPTIONAL_LAYERS = ("iono_ramps",)  # written only when ISCE produced their sources
+
+# unwrapMethod per topsApp `unwrapper name`: the reference tool writes "snaphu" for its snaphu_mcf runs
+UNWRAP_METHODS = {"icu": "icu", "snaphu": "snaphu", "snaphu_mcf": "snaphu"}
+
+
+def unwrap_method(unwrapper: str) -> str:
+    """The radarMetaData/unwrapMethod value of a run that unwrapped with ``unwrapper``."""
+    try:
+        return UNWRAP_METHODS[unwrapper]
+    except KeyError:
+        raise ValueError(f"unwrapper {unwrapper!r} is not one of {sorted(UNWRAP_METHODS)}") from None
+
+
+WITH_WATER_MASK = "water_mask"  # condition of an attribute: written only when a water mask was given
+
+
+@dataclass(frozen=True)
+class Computed:
+    """An attribute value computed per product by the packaging function named ``by`` (``attributes.COMPUTED``).
+
+    ``when`` lists the conditions under which it is written (all must hold): layer keys, or WITH_WATER_MASK.
+    The validator requires every computed attribute whose conditions it can check (layer keys) to be present.
+    """
+
+    by: str
+    when: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +182,7 @@ class Var:
     layer: str = "core"
     role: str = "layer"
     chunks: dict | None = None
+    source: Source | None = None  # data layers: the ISCE2 file and band they are read from
 
     @property
     def path(self) -> str:
@@ -147,7 +246,9 @@ def _grid_vars(group: str, layer: str, lat: str, lon: str, crs: str, chunk: int,
     ]
 
 
-def _layer(group, name, attrs, fill, layer="core", dims=("latitude", "longitude"), dtype="f4", chunk=256):
+def _layer(
+    group, name, attrs, fill, source, layer="core", dims=("latitude", "longitude"), dtype="f4", chunk=256
+):
     base = {"long_name": name, "standard_name": name, "grid_mapping": "crs"}
     return Var(
         group,
@@ -159,6 +260,7 @@ def _layer(group, name, attrs, fill, layer="core", dims=("latitude", "longitude"
         layer=layer,
         role="layer",
         chunks={d: chunk for d in dims},
+        source=source,
     )
 
 
@@ -258,20 +360,40 @@ ROOT_VARS = [
 
 DATA_VARS = [
     *_grid_vars(DATA, "core", "latitude", "longitude", "crs", 1024),
-    _layer(DATA, "unwrappedPhase", {"description": "Unwrapped phase", "units": "rad"}, 0.0),
-    _layer(DATA, "coherence", {"description": "Coherence", "units": "unitless"}, 0.0),
+    _layer(
+        DATA,
+        "unwrappedPhase",
+        {"description": "Unwrapped phase", "units": "rad"},
+        0.0,
+        Source(UNWRAPPED_GEO, 2, (NO_AMPLITUDE,), phase=True),
+    ),
+    _layer(
+        DATA,
+        "coherence",
+        {"description": "Coherence", "units": "unitless"},
+        0.0,
+        Source("merged/phsig.cor.geo", 1, (NO_AMPLITUDE,)),
+    ),
     _layer(
         DATA,
         "connectedComponents",
         {"description": "Snaphu connected components", "units": "unitless"},
         -1.0,
+        Source(isce_files.geocoded(CONNCOMP), 1, (NO_AMPLITUDE,)),
     ),
-    _layer(DATA, "amplitude", {"description": "Amplitude", "units": "watt"}, 0.0),
+    _layer(
+        DATA,
+        "amplitude",
+        {"description": "Amplitude", "units": "watt"},
+        0.0,
+        Source(UNWRAPPED_GEO, 1, (NO_AMPLITUDE,)),
+    ),
     _layer(
         DATA,
         "unfilteredCoherence",
         {"description": "Coherence without filters applied", "units": "unitless"},
         0.0,
+        Source("merged/topophase.cor.geo", 2, (NO_AMPLITUDE,)),
         layer="unfiltered",
     ),
     _layer(
@@ -282,6 +404,7 @@ DATA_VARS = [
             "units": "rad",
         },
         0.0,
+        Source("merged/filt_topophase.flat.geo", 1, (SOURCE_ZERO, NO_AMPLITUDE), value="angle", phase=True),
         layer="wrapped",
     ),
     _layer(
@@ -289,6 +412,7 @@ DATA_VARS = [
         "rangePixelOffsets",
         {"description": "Dense range pixel offsets (filtered)", "units": "range radar pixel"},
         math.nan,
+        Source("merged/filt_dense_offsets.bil.geo", 2, (ALL_BANDS_ZERO,)),
         layer="dense",
     ),
     _layer(
@@ -296,6 +420,7 @@ DATA_VARS = [
         "azimuthPixelOffsets",
         {"description": "Dense azimuth pixel offsets (filtered)", "units": "azimuth radar pixel"},
         math.nan,
+        Source("merged/filt_dense_offsets.bil.geo", 1, (ALL_BANDS_ZERO,)),
         layer="dense",
     ),
 ]
@@ -322,8 +447,26 @@ IONO_VARS = [
             "standard_name": "ionospherePhaseCorrection",
             "description": "Estimated ionosphere phase correction",
             "units": "rad",
+            "processing_steps": Computed("ionosphere_processing_steps"),
+            "mask_connected_component_zero": "False",
+            "do_phase_bridging": "False",
+            "swath_mode": "0",
+            "swath_ramp_removal": "False",
+            "swath_mode_description": "0: no swath-by-swath processing of the ionosphere",
+            "iono_height": 200000.0,
+            "water_mask": Computed("water_mask_name"),
+            "multilook_az_rg1": Computed("ionosphere_total_looks"),
+            "multilook_az_rg2": Computed("ionosphere_first_stage_looks"),
         },
         math.nan,
+        Source(
+            "merged/topophase.ion.geo",
+            1,
+            (SOURCE_ZERO, NO_CONNCOMP),
+            phase=True,
+            dtype="f8",
+            resample=BOX_MEAN,
+        ),
         layer="iono",
     ),
 ]
@@ -336,8 +479,12 @@ RAMP_VARS = [
         {
             "description": "Estimated ionosphere burst ramps (azimuth-shift minus ionosphere phase)",
             "units": "rad",
+            "processing_steps": Computed("burst_ramps_processing_steps"),
         },
         math.nan,
+        Source(
+            "merged/topophase.ion.az_shift.geo", 1, (SOURCE_ZERO,), phase=True, dtype="f8", minus="ionosphere"
+        ),
         layer="iono_ramps",
     ),
 ]
@@ -374,58 +521,92 @@ VARIABLES: tuple[Var, ...] = tuple(
     + RMD_VARS
 )
 
-# Global attributes: value None = required, any value of the given type; otherwise the exact value.
-GLOBAL_ATTRS = {
+# Global attributes in writing order: the exact value, or Computed (the packaging function that computes it).
+GLOBALS = {
     "Conventions": "CF-1.6",
     "product_type": "UNW GEO IFG",
     "title": "ARIA standard product UNW GEO IFG",
-    "version": None,  # 1b / 1c, see layout_version()
-    "author": None,
+    "version": Computed("layout_version"),  # 1b / 1c, see layout_version()
+    "author": "gunw-snakemake contributors, ARIA-JPL",
     "institution": "Jet Propulsion Laboratory",
-    "source": None,
+    "source": Computed("source_statement"),
     "references": "https://aria.jpl.nasa.gov/",
     "ogr_geometry_field": "productBoundingBox",
     "ogr_layer_name": "productBoundingBox",
     "ogr_layer_type": "POLYGON",
-    "aria_frame_id": None,
-    "product_geometry_wkt": None,
-    "workflow_version": None,
-    "workflow_config": None,
-    "isce2_version": None,
+    "aria_frame_id": Computed("frame_id"),
+    "topsapp_command_line_string": "topsApp.py topsApp.xml --dostep=<step> (one Snakemake rule per step)",
+    "isce2_topsapp_version": Computed("workflow_version"),
+    "workflow_version": Computed("workflow_version"),
+    "workflow_config": Computed("workflow_config"),
+    "processing_settings": Computed(
+        "product_options"
+    ),  # the product options (attribute name kept for readers)
+    "isce2_version": Computed("isce_version"),
+    "isce_reference_is_gunw_secondary": Computed("roles_swapped"),
     "dataset_version": DATASET_VERSION,
-    "mean_incidence_angle": None,
-    "mean_azimuth_angle": None,
+    "mean_filtered_coherence_without_water_mask": Computed("mean_coherence"),
+    "mean_incidence_angle": Computed("mean_incidence_angle"),
+    "mean_azimuth_angle": Computed("mean_azimuth_angle"),
+    "mean_parallel_baseline": Computed("mean_parallel_baseline"),
+    "mean_perpendicular_baseline": Computed("mean_perpendicular_baseline"),
+    "product_geometry_wkt": Computed("product_geometry_wkt"),
+    "mean_unfiltered_coherence_without_water_mask": Computed("mean_unfiltered_coherence", ("unfiltered",)),
+    "percent_unwrapped": Computed("percent_unwrapped"),
+    "number_of_connected_components": Computed("number_of_connected_components"),
+    "mean_filtered_coherence_with_water_mask": Computed("mean_coherence_on_land", (WITH_WATER_MASK,)),
+    "mean_unfiltered_coherence_with_water_mask": Computed(
+        "mean_unfiltered_coherence_on_land", ("unfiltered", WITH_WATER_MASK)
+    ),
+    "water_fraction": Computed("water_fraction", (WITH_WATER_MASK,)),
 }
 
-# Fixed string values of radarMetaData fields (the others are measured)
-RMD_FIXED = {"missionID": "Sentinel-1", "productType": "UNW GEO IFG", "unwrapMethod": "snaphu"}
+# Fixed string values of radarMetaData fields (unwrapMethod: see unwrap_method; the others are measured)
+RMD_FIXED = {"missionID": "Sentinel-1", "productType": "UNW GEO IFG"}
 DEM_NAME = "Copernicus GLO-30 (heights converted from EGM2008 to the WGS84 ellipsoid)"
 
 
-def layers_for(settings: dict, available: set[str] | None = None) -> set[str]:
-    """Layer keys present for the run parameters (the pair's processing keys).
+def computed_attrs() -> list[Computed]:
+    """Every Computed of the table (global and variable attributes): the packager must know each ``by``."""
+    out = [v for v in GLOBALS.values() if isinstance(v, Computed)]
+    return out + [a for v in VARIABLES for a in v.attrs.values() if isinstance(a, Computed)]
 
-    ``available`` optionally names layers whose inputs exist (``iono_ramps`` is only written when ISCE
+
+def layer_vars(layers: set[str]) -> list[Var]:
+    """The data layers (variables read from an ISCE2 source) present for these layers, in writing order."""
+    return [v for v in variables(layers) if v.source is not None]
+
+
+def layer_var(name: str) -> Var:
+    """The data layer called ``name`` (unique across groups)."""
+    (var,) = [v for v in VARIABLES if v.name == name and v.source is not None]
+    return var
+
+
+def layers_for(options: dict, available: set[str] | None = None) -> set[str]:
+    """Layer keys present for the product options (complete: a missing key raises MissingOptionError).
+
+    ``available`` names the OPTIONAL_LAYERS whose ISCE2 sources exist (``iono_ramps`` is only written when ISCE
     produced the azimuth-shift ionosphere file).
     """
     layers = {"core"}
-    if settings.get("unfiltered_coherence", True):
+    if option(options, "unfiltered_coherence"):
         layers.add("unfiltered")
-    if settings.get("wrapped_phase_layer", False):
+    if option(options, "wrapped_phase_layer"):
         layers.add("wrapped")
-    if settings.get("dense_offsets", False):
+    if option(options, "dense_offsets"):
         layers.add("dense")
-    if settings.get("estimate_ionosphere_delay", True):
+    if option(options, "estimate_ionosphere_delay"):
         layers.add("iono")
         if available is not None and "iono_ramps" in available:
             layers.add("iono_ramps")
-    if settings.get("compute_solid_earth_tide", True):
+    if option(options, "compute_solid_earth_tide"):
         layers.add("set")
     return layers
 
 
 def layout_version(layers: set[str]) -> str:
-    """Internal layout version: 1c when any correction layer exists, else 1b (§10)."""
+    """Internal layout version: 1c when any correction layer exists, else 1b."""
     return "1c" if any(k in layers for k in CORRECTION_LAYERS) else "1b"
 
 
@@ -470,6 +651,7 @@ def describe(layers: set[str]) -> list[dict]:
             "compression": v.filters,
             "chunks": v.chunks,
             "attrs": sorted(v.attrs),
+            "source": v.source.describe() if v.source else None,
         }
         for v in variables(layers)
     ]
@@ -482,7 +664,12 @@ def main(argv=None):
     layers = set(a.layers.split(","))
     print(
         json.dumps(
-            {"version": layout_version(layers), "groups": groups(layers), "variables": describe(layers)},
+            {
+                "version": layout_version(layers),
+                "groups": groups(layers),
+                "variables": describe(layers),
+                "globals": {k: v.by if isinstance(v, Computed) else v for k, v in GLOBALS.items()},
+            },
             indent=1,
         )
     )

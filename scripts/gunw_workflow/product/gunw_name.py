@@ -1,4 +1,4 @@
-"""GUNW product name: grammar, hash, standard-vs-CUSTOM rule, version token (gunw-product.md §1-§2).
+"""GUNW product name: grammar, hash, standard-vs-CUSTOM rule, version token (docs/product-contract.md).
 
 Consumers split the basename on '-' and index the 12 pieces, so the grammar is strict. The name is only known
 once the pair's metadata is known (pair.json), so the workflow writes it to ``product_name.txt`` at run time.
@@ -13,7 +13,7 @@ import json
 import re
 import sys
 
-from gunw_workflow.product.gunw_layout import DATASET_VERSION
+from gunw_workflow.product.gunw_layout import DATASET_VERSION, option
 
 NAME_RE = re.compile(
     r"^S1-GUNW(_CUSTOM)?-[AD]-R-[0-9]{3}-tops-[0-9]{8}_[0-9]{8}-[0-9]{6}-[0-9]{5}[EW]_[0-9]{5}[NS]-PP-[0-9a-f]{4}"
@@ -44,18 +44,6 @@ PRODUCT_OPTION_KEYS = (
 )
 """The config keys (reference-tool names) that shape a product; with frame_id they are the product options."""
 
-DEFAULTS = {
-    "estimate_ionosphere_delay": True,
-    "frame_id": -1,
-    "compute_solid_earth_tide": True,
-    "dense_offsets": False,
-    "unfiltered_coherence": True,
-    "esd_coherence_threshold": -1.0,
-    "goldstein_filter_power": 0.5,
-    "output_resolution": 90,
-}
-
-
 SECRET_KEY_RE = re.compile(
     r"(passw|secret|token|credential|auth|api[_-]?key|netrc|cookie|session|user)", re.I
 )
@@ -73,18 +61,21 @@ def sanitise(obj):
     return obj
 
 
-def non_standard_reasons(settings: dict) -> list[str]:
-    """Which standard-product rules the settings break (empty list = standard S1-GUNW)."""
+def non_standard_reasons(options: dict) -> list[str]:
+    """Which standard-product rules the product options break (empty list = standard S1-GUNW).
+
+    ``options`` must hold every key of STANDARD_RULES (a missing one raises gunw_layout.MissingOptionError).
+    """
     out = []
     for key, ok in STANDARD_RULES:
-        value = settings.get(key, DEFAULTS[key])
+        value = option(options, key)
         if not ok(value):
             out.append(f"{key}={value!r}")
     return out
 
 
-def prefix(settings: dict) -> str:
-    return "S1-GUNW" if not non_standard_reasons(settings) else "S1-GUNW_CUSTOM"
+def prefix(options: dict) -> str:
+    return "S1-GUNW" if not non_standard_reasons(options) else "S1-GUNW_CUSTOM"
 
 
 def scene_hash(reference_ids, secondary_ids) -> str:
@@ -133,8 +124,8 @@ def version_token(version: str = DATASET_VERSION) -> str:
     return "v" + "_".join(parts)
 
 
-def product_name(pair: dict, settings: dict, version: str = DATASET_VERSION) -> str:
-    """The full file name (with .nc) from pair.json content and the pair's processing settings."""
+def product_name(pair: dict, options: dict, version: str = DATASET_VERSION) -> str:
+    """The full file name (with .nc) from pair.json content and the pair's complete product options."""
     ref, sec = list(pair["reference_scenes"]), list(pair["secondary_scenes"])
     meta = pair.get("scenes") or {}
     direction = str(pair["flight_direction"]).upper()[:1]
@@ -149,7 +140,7 @@ def product_name(pair: dict, settings: dict, version: str = DATASET_VERSION) -> 
     south, _north, west, _east = pair["extent_snwe"]
     name = "-".join(
         [
-            prefix({**settings, "frame_id": pair.get("frame_id", settings.get("frame_id", -1))}),
+            prefix(options),
             direction,
             "R",
             f"{track:03d}",
@@ -218,7 +209,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description="Print the GUNW product name of a pair (or check a name).")
     p.add_argument("--pair-json", help="pair.json written by the check rule")
     p.add_argument(
-        "--settings-json", help="JSON file with the pair's processing keys (default: read from pair.json)"
+        "--options-json",
+        help="JSON file with the pair's complete product options (PRODUCT_OPTION_KEYS, frame_id)",
     )
     p.add_argument("--check", help="check a product name / path and list its problems")
     a = p.parse_args(argv)
@@ -227,15 +219,13 @@ def main(argv=None):
         for pr in problems:
             print(pr, file=sys.stderr)
         return 1 if problems else 0
-    if not a.pair_json:
-        p.error("--pair-json or --check is required")
+    if not (a.pair_json and a.options_json):
+        p.error("--pair-json with --options-json, or --check, is required")
     with open(a.pair_json) as f:
         pair = json.load(f)
-    settings = pair.get("settings", {})
-    if a.settings_json:
-        with open(a.settings_json) as f:
-            settings = json.load(f)
-    print(product_name(pair, settings))
+    with open(a.options_json) as f:
+        options = json.load(f)
+    print(product_name(pair, options))
     return 0
 
 

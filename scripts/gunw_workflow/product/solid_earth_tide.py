@@ -1,4 +1,4 @@
-"""Solid-earth-tide (SET) LOS cubes for the GUNW, vectorised (gunw-product.md §8).
+"""Solid-earth-tide (SET) LOS cubes for the GUNW, vectorised (docs/product-contract.md).
 
 pysolid's Fortran ``solid_grid`` evaluates the tide (east/north/up, metres) on a lat/lon grid at one UTC time with
 whole-second resolution. Every cube node has its own zero-Doppler time, so we evaluate the whole node grid once per

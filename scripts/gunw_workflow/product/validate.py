@@ -1,10 +1,10 @@
-"""Check a GUNW product against the consumer checklist (gunw-product.md §13) and the layout table.
+"""Check a GUNW product against the consumer checklist (docs/consumer-checklist.md) and the layout table.
 
 Every product the workflow makes passes through here; the script exits non-zero with one line per violation.
-The structural checks (groups, variables, dtypes, dims, fills, attributes, compression, chunking) come from the same
-``gunw_layout`` table the writer uses; the semantic checks (name grammar and its agreement with the content,
-coordinates, bounding polygon via OGR, cube heights and values, corrections, radar metadata, metadata JSON) follow
-the checklist items.
+The structural checks (groups, variables, dtypes, dims, fills, attributes, compression, chunking), the layers'
+no-data rules and the global attributes come from the same ``gunw_layout`` table the writer uses; the semantic
+checks (name grammar and its agreement with the content, coordinates, bounding polygon via OGR, cube heights and
+values, corrections, radar metadata, metadata JSON) follow the checklist items.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
+from gunw_workflow import layout
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import gunw_name
 
@@ -128,26 +129,93 @@ def ogr_bounding_polygon(path: str) -> str | None:
 # --- checks -------------------------------------------------------------------------------------------------------
 
 
-def settings_from_file(nc) -> dict:
+def options_from_file(nc) -> tuple[dict, list[str]]:
+    """The product options (and scenes) recorded as /science/grids attributes, typed as the table declares.
+
+    Returns the options and one violation per missing attribute: the layers and the name rule depend on them.
+    """
     grids = _group(nc, L.GRIDS)
     if grids is None:
-        return {}
-    out = {}
-    for k in grids.ncattrs():
+        return {}, [f"{L.GRIDS} is missing"]
+    out, problems = {}, []
+    for k, kind in L.GRID_PARAM_TYPES.items():
+        if k not in grids.ncattrs():
+            problems.append(f"{L.GRIDS} attribute {k} (product option) is missing")
+            continue
         v = _decode(grids.getncattr(k))
         if isinstance(v, np.ndarray):
             v = v.tolist()
         if isinstance(v, np.generic):
             v = v.item()
-        if k in (
-            "estimate_ionosphere_delay",
-            "compute_solid_earth_tide",
-            "unfiltered_coherence",
-            "dense_offsets",
-        ):
-            v = bool(v)
-        out[k] = v
-    return out
+        if kind is list:
+            out[k] = [v] if isinstance(v, str) else list(v)
+        elif kind is bool:
+            out[k] = bool(v)
+        else:
+            out[k] = v
+    return out, problems
+
+
+def _attr_required(value, layers: set[str]) -> bool:
+    """Fixed attributes always; computed ones when their conditions are layer keys that hold."""
+    if not isinstance(value, L.Computed):
+        return True
+    return all(c in L.LAYER_KEYS and c in layers for c in value.when)
+
+
+def _check_attrs(out: list, where: str, obj, declared: dict, layers: set[str]) -> None:
+    """Presence of every required attribute, the exact value of the fixed ones."""
+    present = obj.ncattrs()
+    for k, want in declared.items():
+        if not _attr_required(want, layers):
+            continue
+        if k not in present:
+            out.append(f"{where} attribute {k} is missing")
+        elif not isinstance(want, L.Computed) and not _same_value(obj.getncattr(k), want):
+            out.append(f"{where} attribute {k} = {_decode(obj.getncattr(k))!r}, expected {want!r}")
+
+
+def _check_fill(out: list, v: L.Var, var) -> None:
+    attrs = var.ncattrs()
+    if v.fill is None:
+        if "_FillValue" in attrs:
+            out.append(f"{v.path} has a _FillValue but the layout declares none")
+    elif "_FillValue" not in attrs:
+        out.append(f"{v.path} has no _FillValue (expected {v.fill})")
+    else:
+        fv = float(var.getncattr("_FillValue"))
+        if not ((math.isnan(v.fill) and math.isnan(fv)) or fv == v.fill):
+            out.append(f"{v.path} _FillValue {fv} != {v.fill}")
+
+
+def _check_storage(out: list, v: L.Var, var, grp) -> None:
+    """Compression filters and chunk shape of an array variable."""
+    f = var.filters()
+    for k in ("zlib", "shuffle", "complevel"):
+        if f.get(k) != v.filters[k]:
+            out.append(f"{v.path} filter {k}={f.get(k)} != {v.filters[k]}")
+    sizes = {d: len(grp.dimensions[d]) if d in grp.dimensions else var.shape[i] for i, d in enumerate(v.dims)}
+    want = L.chunk_shape(v, sizes)
+    got = var.chunking()
+    if got == "contiguous" or tuple(got) != tuple(want):
+        out.append(f"{v.path} chunking {got} != {list(want)}")
+
+
+def _check_variable(out: list, v: L.Var, grp, layers: set[str]) -> None:
+    var = grp.variables[v.name]
+    want_dtype = str if v.dtype == "str" else np.dtype(v.dtype)
+    if var.dtype != want_dtype:
+        out.append(f"{v.path} dtype {var.dtype} != {v.dtype}")
+    if tuple(var.dimensions) != v.dims:
+        out.append(f"{v.path} dims {tuple(var.dimensions)} != {v.dims}")
+        return
+    _check_fill(out, v, var)
+    _check_attrs(out, v.path, var, v.attrs, layers)
+    gm = v.attrs.get("grid_mapping")
+    if gm and gm not in grp.variables:
+        out.append(f"{v.path} grid_mapping {gm} does not exist in {v.group}")
+    if v.dims and v.dtype not in ("str", "S1"):
+        _check_storage(out, v, var, grp)
 
 
 def check_structure(nc, layers: set[str]) -> list[str]:
@@ -161,61 +229,19 @@ def check_structure(nc, layers: set[str]) -> list[str]:
         present = grp is not None and v.name in grp.variables
         if v.layer not in layers:
             if present and not any(w.path == v.path and w.layer in layers for w in L.VARIABLES):
-                out.append(f"{v.path} present although layer '{v.layer}' is off for this product's settings")
+                out.append(f"{v.path} present although layer '{v.layer}' is off for this product's options")
             continue
         if not present:
             out.append(f"{v.path} is missing")
             continue
-        var = grp.variables[v.name]
-        want_dtype = str if v.dtype == "str" else np.dtype(v.dtype)
-        if var.dtype != want_dtype:
-            out.append(f"{v.path} dtype {var.dtype} != {v.dtype}")
-        if tuple(var.dimensions) != v.dims:
-            out.append(f"{v.path} dims {tuple(var.dimensions)} != {v.dims}")
-            continue
-        attrs = var.ncattrs()
-        if v.fill is None:
-            if "_FillValue" in attrs:
-                out.append(f"{v.path} has a _FillValue but the layout declares none")
-        elif "_FillValue" not in attrs:
-            out.append(f"{v.path} has no _FillValue (expected {v.fill})")
-        else:
-            fv = float(var.getncattr("_FillValue"))
-            if not ((math.isnan(v.fill) and math.isnan(fv)) or fv == v.fill):
-                out.append(f"{v.path} _FillValue {fv} != {v.fill}")
-        for k, want in v.attrs.items():
-            if k not in attrs:
-                out.append(f"{v.path} attribute {k} is missing")
-            elif not _same_value(var.getncattr(k), want):
-                out.append(f"{v.path} attribute {k} = {_decode(var.getncattr(k))!r}, expected {want!r}")
-        gm = v.attrs.get("grid_mapping")
-        if gm and gm not in grp.variables:
-            out.append(f"{v.path} grid_mapping {gm} does not exist in {v.group}")
-        if v.dims and v.dtype not in ("str", "S1"):
-            f = var.filters()
-            for k in ("zlib", "shuffle", "complevel"):
-                if f.get(k) != v.filters[k]:
-                    out.append(f"{v.path} filter {k}={f.get(k)} != {v.filters[k]}")
-            sizes = {
-                d: len(grp.dimensions[d]) if d in grp.dimensions else var.shape[i]
-                for i, d in enumerate(v.dims)
-            }
-            want = L.chunk_shape(v, sizes)
-            got = var.chunking()
-            if got == "contiguous" or tuple(got) != tuple(want):
-                out.append(f"{v.path} chunking {got} != {list(want)}")
+        _check_variable(out, v, grp, layers)
     return out
 
 
 def check_globals(nc, layers: set[str]) -> list[str]:
     out = []
-    attrs = nc.ncattrs()
-    for k, want in L.GLOBAL_ATTRS.items():
-        if k not in attrs:
-            out.append(f"global attribute {k} is missing")
-        elif want is not None and not _same_value(nc.getncattr(k), want):
-            out.append(f"global attribute {k} = {_decode(nc.getncattr(k))!r}, expected {want!r}")
-    if "version" in attrs:
+    _check_attrs(out, "global", nc, L.GLOBALS, layers)
+    if "version" in nc.ncattrs():
         v = _decode(nc.getncattr("version"))
         if v not in ("1b", "1c"):
             out.append(f"global version {v!r} not in 1b/1c")
@@ -236,41 +262,52 @@ def _check_axis(out, path, a, step=None, descending=False, tol=1e-9):
         out.append(f"{path} spacing {np.abs(d).mean():.10g} != {step:.10g}")
 
 
-def check_grids(nc, layers: set[str], settings: dict) -> tuple[list[str], dict]:
-    """Coordinates, data-layer semantics, cubes, corrections, troposphere group."""
-    out, info = [], {}
-    data = _group(nc, L.DATA)
-    geom = _group(nc, L.GEOM)
-    if data is None or geom is None:
-        return out, info
-    res = int(settings.get("output_resolution", 90))
-    spacing = L.DATA_SPACING.get(res)
-    if spacing is None:
-        out.append(f"output_resolution {res} not in {sorted(L.DATA_SPACING)}")
-    if "latitude" in data.variables and "longitude" in data.variables:
-        lat, lon = _raw(data["latitude"]), _raw(data["longitude"])
-        _check_axis(out, f"{L.DATA}/latitude", lat, spacing, descending=True)
-        _check_axis(out, f"{L.DATA}/longitude", lon, spacing)
-        info["data_lat"], info["data_lon"] = lat, lon
-    names = ("unwrappedPhase", "connectedComponents", "amplitude", "coherence")
-    if all(n in data.variables for n in names):
-        unw, cc, amp, coh = (_raw(data[n]) for n in names)
-        if not np.all(np.isin(cc, np.arange(-1, cc.max() + 1 if cc.size else 0))):
-            out.append(f"{L.DATA}/connectedComponents holds non-integer or < -1 values")
-        if np.any((amp == 0) & (cc != -1)):
-            out.append(f"{L.DATA}/connectedComponents is not -1 where amplitude is 0 (no data)")
-        if np.any((cc >= 1) & (unw == 0)):
-            out.append(
-                f"{L.DATA}/unwrappedPhase is exactly 0 on {int(((cc >= 1) & (unw == 0)).sum())} valid pixels"
-            )
-        if np.any(~np.isfinite(unw)) or np.any(~np.isfinite(coh)):
-            out.append(f"{L.DATA} unwrappedPhase/coherence hold NaN (fill is 0)")
-        if np.any((coh < 0) | (coh > 1)):
-            out.append(f"{L.DATA}/coherence outside [0, 1]")
-        if not np.any(cc >= 1):
-            out.append(f"{L.DATA}/connectedComponents has no valid (>= 1) pixel")
+def _is_fill(a: np.ndarray, fill: float) -> np.ndarray:
+    return np.isnan(a) if math.isnan(fill) else a == fill
 
-    # cubes
+
+def _check_nodata(out: list, data, layers: set[str]) -> None:
+    """The table's no-data rules on the data grid: NO_AMPLITUDE layers hold their fill where amplitude is 0,
+    layers of one ALL_BANDS_ZERO source have their fill at the same pixels."""
+    amp_name = L.AMPLITUDE_LAYER
+    amp = _raw(data[amp_name]) if amp_name in data.variables else None
+    same_source: dict[str, list[L.Var]] = {}
+    for v in L.layer_vars(layers):
+        if v.group != L.DATA or v.name not in data.variables:
+            continue
+        a = _raw(data[v.name])
+        if L.NO_AMPLITUDE in v.source.nodata and amp is not None and amp.shape == a.shape:
+            if np.any((amp == 0) & ~_is_fill(a, v.fill)):
+                out.append(f"{v.path} is not {v.fill:g} where {amp_name} is 0 (no data)")
+        if L.ALL_BANDS_ZERO in v.source.nodata:
+            same_source.setdefault(v.source.file, []).append(v)
+    for group in same_source.values():
+        masks = [_is_fill(_raw(data[v.name]), v.fill) for v in group]
+        if any(m.shape != masks[0].shape or np.any(m != masks[0]) for m in masks[1:]):
+            out.append(f"{', '.join(v.path for v in group)} (one source) have their fill at different pixels")
+
+
+def _check_data_layers(out: list, data) -> None:
+    """connectedComponents -1 / 0 / >= 1, phase never exactly 0 on valid pixels, coherence in [0, 1]."""
+    names = ("unwrappedPhase", L.CONNCOMP_LAYER, "coherence")
+    if not all(n in data.variables for n in names):
+        return
+    unw, cc, coh = (_raw(data[n]) for n in names)
+    if not np.all(np.isin(cc, np.arange(-1, cc.max() + 1 if cc.size else 0))):
+        out.append(f"{L.DATA}/connectedComponents holds non-integer or < -1 values")
+    if np.any((cc >= 1) & (unw == 0)):
+        out.append(
+            f"{L.DATA}/unwrappedPhase is exactly 0 on {int(((cc >= 1) & (unw == 0)).sum())} valid pixels"
+        )
+    if np.any(~np.isfinite(unw)) or np.any(~np.isfinite(coh)):
+        out.append(f"{L.DATA} unwrappedPhase/coherence hold NaN (fill is 0)")
+    if np.any((coh < 0) | (coh > 1)):
+        out.append(f"{L.DATA}/coherence outside [0, 1]")
+    if not np.any(cc >= 1):
+        out.append(f"{L.DATA}/connectedComponents has no valid (>= 1) pixel")
+
+
+def _check_cubes(out: list, geom, info: dict) -> None:
     if all(n in geom.variables for n in ("heightsMeta", "latitudeMeta", "longitudeMeta")):
         h = _raw(geom["heightsMeta"])
         if h.shape != (len(L.CUBE_HEIGHTS),) or not np.array_equal(h, np.array(L.CUBE_HEIGHTS)):
@@ -294,33 +331,68 @@ def check_grids(nc, layers: set[str], settings: dict) -> tuple[list[str], dict]:
         if name == "azimuthAngle" and np.any((c <= -180) | (c > 180)):
             out.append(f"{L.GEOM}/{name} outside (-180, 180] degrees")
 
-    # corrections
+
+def _check_ionosphere(out: list, nc, info: dict, spacing: float | None) -> None:
+    """The ~1 km grid shares the data grid's origin; NaN (fill) where the nearest data pixel has no component."""
+    ig = _group(nc, L.IONO)
+    if ig is None or "latitude" not in ig.variables or "ionosphere" not in ig.variables:
+        return
+    lat = info["data_lat"]
+    ilat, ilon = _raw(ig["latitude"]), _raw(ig["longitude"])
+    k = L.iono_factor(spacing or abs(lat[1] - lat[0]))
+    step = k * abs(lat[1] - lat[0])
+    _check_axis(out, f"{L.IONO}/latitude", ilat, step, descending=True, tol=1e-8)
+    _check_axis(out, f"{L.IONO}/longitude", ilon, step, tol=1e-8)
+    if ilat.size and (abs(ilat[0] - lat[0]) > 1e-9 or abs(ilon[0] - info["data_lon"][0]) > 1e-9):
+        out.append(f"{L.IONO} grid origin differs from the data grid origin")
+    iono = _raw(ig["ionosphere"])
+    if not np.any(np.isfinite(iono)):
+        out.append(f"{L.IONO}/ionosphere is all NaN")
+    var = L.layer_var("ionosphere")
+    data = _group(nc, L.DATA)
+    if L.NO_CONNCOMP in var.source.nodata and L.CONNCOMP_LAYER in data.variables:
+        nearest = _raw(data[L.CONNCOMP_LAYER])[::k, ::k]
+        if nearest.shape == iono.shape and np.any((nearest == -1) & ~_is_fill(iono, var.fill)):
+            out.append(f"{var.path} is not {var.fill:g} where the nearest {L.CONNCOMP_LAYER} is -1")
+
+
+def _check_tides(out: list, nc, info: dict) -> None:
+    h, clat, clon = info["cube"]
+    for g in (L.SET_REF, L.SET_SEC):
+        sg = _group(nc, g)
+        if sg is None or "solidEarthTide" not in sg.variables:
+            continue
+        for cname, ref in (("height", h), ("latitude", clat), ("longitude", clon)):
+            if cname in sg.variables and not np.array_equal(_raw(sg[cname]), ref):
+                out.append(f"{g}/{cname} differs from the imagingGeometry nodes")
+        tide = _raw(sg["solidEarthTide"])
+        if not np.all(np.isfinite(tide)) or np.any(tide == 0):
+            out.append(f"{g}/solidEarthTide holds non-finite or 0 (fill) nodes")
+
+
+def check_grids(nc, layers: set[str], options: dict) -> tuple[list[str], dict]:
+    """Coordinates, data-layer semantics and no-data rules, cubes, corrections, troposphere group."""
+    out, info = [], {}
+    data = _group(nc, L.DATA)
+    geom = _group(nc, L.GEOM)
+    if data is None or geom is None:
+        return out, info
+    res = int(options["output_resolution"])
+    spacing = L.DATA_SPACING.get(res)
+    if spacing is None:
+        out.append(f"output_resolution {res} not in {sorted(L.DATA_SPACING)}")
+    if "latitude" in data.variables and "longitude" in data.variables:
+        lat, lon = _raw(data["latitude"]), _raw(data["longitude"])
+        _check_axis(out, f"{L.DATA}/latitude", lat, spacing, descending=True)
+        _check_axis(out, f"{L.DATA}/longitude", lon, spacing)
+        info["data_lat"], info["data_lon"] = lat, lon
+    _check_nodata(out, data, layers)
+    _check_data_layers(out, data)
+    _check_cubes(out, geom, info)
     if "iono" in layers and "data_lat" in info:
-        ig = _group(nc, L.IONO)
-        if ig is not None and "latitude" in ig.variables and "ionosphere" in ig.variables:
-            ilat, ilon = _raw(ig["latitude"]), _raw(ig["longitude"])
-            k = L.iono_factor(spacing or abs(info["data_lat"][1] - info["data_lat"][0]))
-            step = k * abs(info["data_lat"][1] - info["data_lat"][0])
-            _check_axis(out, f"{L.IONO}/latitude", ilat, step, descending=True, tol=1e-8)
-            _check_axis(out, f"{L.IONO}/longitude", ilon, step, tol=1e-8)
-            if ilat.size and (
-                abs(ilat[0] - info["data_lat"][0]) > 1e-9 or abs(ilon[0] - info["data_lon"][0]) > 1e-9
-            ):
-                out.append(f"{L.IONO} grid origin differs from the data grid origin")
-            if not np.any(np.isfinite(_raw(ig["ionosphere"]))):
-                out.append(f"{L.IONO}/ionosphere is all NaN")
+        _check_ionosphere(out, nc, info, spacing)
     if "set" in layers and "cube" in info:
-        h, clat, clon = info["cube"]
-        for g in (L.SET_REF, L.SET_SEC):
-            sg = _group(nc, g)
-            if sg is None or "solidEarthTide" not in sg.variables:
-                continue
-            for cname, ref in (("height", h), ("latitude", clat), ("longitude", clon)):
-                if cname in sg.variables and not np.array_equal(_raw(sg[cname]), ref):
-                    out.append(f"{g}/{cname} differs from the imagingGeometry nodes")
-            tide = _raw(sg["solidEarthTide"])
-            if not np.all(np.isfinite(tide)) or np.any(tide == 0):
-                out.append(f"{g}/solidEarthTide holds non-finite or 0 (fill) nodes")
+        _check_tides(out, nc, info)
     tropo = _group(nc, L.TROPO)
     if tropo is not None:
         models = [m for m in tropo.groups if m.upper() in TROPO_MODELS]
@@ -404,6 +476,22 @@ def check_gdal(path: str, layers: set[str]) -> list[str]:
     return out
 
 
+def _check_unwrap_method(nc, rmd) -> list[str]:
+    """unwrapMethod names a known method, and the one of the recorded config's unwrapper when it has one."""
+    if "unwrapMethod" not in rmd.variables:
+        return []
+    got = _raw(rmd["unwrapMethod"])
+    if got not in set(L.UNWRAP_METHODS.values()):
+        return [f"{L.RMD}/unwrapMethod {got!r} not in {sorted(set(L.UNWRAP_METHODS.values()))}"]
+    try:
+        unwrapper = json.loads(_decode(nc.getncattr("workflow_config")))["topsapp"]["unwrapper"]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []  # no recorded unwrapper to compare with (the attribute check reports a missing config)
+    if unwrapper in L.UNWRAP_METHODS and got != L.unwrap_method(unwrapper):
+        return [f"{L.RMD}/unwrapMethod {got!r} but the recorded config unwrapped with {unwrapper!r}"]
+    return []
+
+
 def check_radar_metadata(nc) -> tuple[list[str], dict]:
     out, info = [], {}
     rmd = _group(nc, L.RMD)
@@ -412,6 +500,7 @@ def check_radar_metadata(nc) -> tuple[list[str], dict]:
     for k, want in L.RMD_FIXED.items():
         if k in rmd.variables and _raw(rmd[k]) != want:
             out.append(f"{L.RMD}/{k} = {_raw(rmd[k])!r}, expected {want!r}")
+    out += _check_unwrap_method(nc, rmd)
     if "wavelength" in rmd.variables:
         wl = float(_raw(rmd["wavelength"]))
         if not 0.05 < wl < 0.06:
@@ -432,16 +521,17 @@ def check_radar_metadata(nc) -> tuple[list[str], dict]:
     return out, info
 
 
-def check_name(name: str, nc, settings: dict, granules: dict) -> list[str]:
+def check_name(name: str, nc, options: dict, granules: dict) -> list[str]:
+    """Name grammar, and its agreement with the content: prefix (options), version, hash and dates (granules)."""
     out = list(gunw_name.name_problems(name))
     if out:
         return out
     f = gunw_name.parse_name(name)
-    reasons = gunw_name.non_standard_reasons(settings) if settings else []
+    reasons = gunw_name.non_standard_reasons(options)
     want_prefix = "S1-GUNW" if not reasons else "S1-GUNW_CUSTOM"
     if f["prefix"] != want_prefix:
         out.append(
-            f"name prefix {f['prefix']} but settings make it {want_prefix} ({', '.join(reasons) or 'standard'})"
+            f"name prefix {f['prefix']} but the options make it {want_prefix} ({', '.join(reasons) or 'standard'})"
         )
     if "dataset_version" in nc.ncattrs() and f["version"] != _decode(nc.getncattr("dataset_version")):
         out.append(
@@ -476,32 +566,48 @@ def check_json(meta_path: Path, name: str | None) -> list[str]:
     return out
 
 
+def _optional_layers_present(nc) -> set[str]:
+    """OPTIONAL_LAYERS with a variable in the file (their sources were there when it was packaged)."""
+    out = set()
+    for v in L.VARIABLES:
+        grp = _group(nc, v.group) if v.layer in L.OPTIONAL_LAYERS else None
+        if grp is not None and v.name in grp.variables:
+            out.add(v.layer)
+    return out
+
+
+def _check_netcdf(nc, path: str, name: str, use_ogr: bool) -> tuple[list[str], set[str] | None]:
+    """Everything read through netCDF4 (and OGR); the layers are None when the options are incomplete."""
+    out = []
+    if nc.data_model != "NETCDF4":
+        out.append(f"data model {nc.data_model}, expected NETCDF4")
+    options, problems = options_from_file(nc)
+    if problems:
+        return out + problems + gunw_name.name_problems(name), None
+    layers = L.layers_for(options, _optional_layers_present(nc))
+    out += check_globals(nc, layers)
+    out += check_structure(nc, layers)
+    grid_problems, info = check_grids(nc, layers, options)
+    out += grid_problems
+    out += check_bbox(nc, path, info, use_ogr)
+    rmd_problems, granules = check_radar_metadata(nc)
+    out += rmd_problems
+    out += check_name(name, nc, options, granules)
+    return out, layers
+
+
 def validate(path, name: str | None = None, json_path=None, png_path=None, use_ogr: bool = True) -> list[str]:
     """All violations of one product (empty list = valid). ``name`` defaults to the file's basename."""
     path = str(path)
     name = name or Path(path).name
-    out = []
     try:
         nc = netCDF4.Dataset(path)
     except OSError as exc:
         return [f"not a readable netCDF-4 file: {exc}"]
     with nc:
-        if nc.data_model != "NETCDF4":
-            out.append(f"data model {nc.data_model}, expected NETCDF4")
-        settings = settings_from_file(nc)
-        if not settings:
-            out.append(f"{L.GRIDS} carries no run-parameter attributes")
-        available = {"iono_ramps"} if _group(nc, L.RAMPS) is not None else set()
-        layers = L.layers_for(settings, available)
-        out += check_globals(nc, layers)
-        out += check_structure(nc, layers)
-        grid_problems, info = check_grids(nc, layers, settings)
-        out += grid_problems
-        out += check_bbox(nc, path, info, use_ogr)
-        rmd_problems, granules = check_radar_metadata(nc)
-        out += rmd_problems
-        out += check_name(name, nc, settings, granules)
-    out += check_gdal(path, layers)
+        out, layers = _check_netcdf(nc, path, name, use_ogr)
+    if layers is not None:
+        out += check_gdal(path, layers)
     if json_path is not None:
         out += check_json(json_path, name)
     if png_path is not None:
@@ -512,17 +618,22 @@ def validate(path, name: str | None = None, json_path=None, png_path=None, use_o
 
 
 def deliver(gunw, name: str, products_dir, sidecars=()) -> Path:
-    """Hard-link (copy across file systems) a valid product as ``<products_dir>/<id>/<id>.{nc,json,png}``."""
+    """Hard-link (copy across file systems) a valid product and its sidecars to ``layout.delivery`` paths.
+
+    ``sidecars`` are ``(path, key)`` pairs, ``key`` a ``layout.PRODUCT_FILES`` key (``json``, ``png``): the
+    delivered copy keeps that file's suffix. Returns the product's delivery directory.
+    """
     import os
     import shutil
 
     label = name[:-3]
-    dest = Path(products_dir) / label
-    dest.mkdir(parents=True, exist_ok=True)
-    for src, ext in [(gunw, ".nc"), *sidecars]:
+    dest = None
+    for src, key in [(gunw, "nc"), *sidecars]:
         if src is None:
             continue
-        target = dest / f"{label}{ext}"
+        target = Path(layout.delivery(str(products_dir), label, Path(layout.PRODUCT_FILES[key]).suffix))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        dest = target.parent
         if target.exists():
             target.unlink()
         try:
@@ -555,7 +666,7 @@ def main(argv=None):
         return 1
     print(f"valid: {name or a.gunw}")
     if a.deliver:
-        dest = deliver(a.gunw, name or Path(a.gunw).name, a.deliver, [(a.json, ".json"), (a.png, ".png")])
+        dest = deliver(a.gunw, name or Path(a.gunw).name, a.deliver, [(a.json, "json"), (a.png, "png")])
         print(f"delivered: {dest}")
     if a.ok:
         Path(a.ok).write_text((name or Path(a.gunw).name) + "\n")
