@@ -62,15 +62,6 @@ def test_geodetic_roundtrip_including_orbit_heights_and_poles():
     assert np.allclose(og.geodetic_to_ecef(90, 0, 0), [0, 0, og.WGS84_B], atol=1e-6)
 
 
-def test_time_parsing_formats():
-    a = og.parse_time("UTC=2022-09-18T05:31:55.470319")
-    b = og.parse_time("2022-09-18 05:31:55.470319")
-    c = og.parse_time("2020-01-01 13:59:14")
-    assert a == b == dt.datetime(2022, 9, 18, 5, 31, 55, 470319)
-    assert c == dt.datetime(2020, 1, 1, 13, 59, 14)
-    assert og.format_time(c) == "2020-01-01T13:59:14.000000"
-
-
 # ---------------------------------------------------------------------------------------- EOF + interpolation
 def test_eof_reader_and_header(shared, resorb):
     hdr = og.read_eof_header(shared / RESORB)

@@ -7,6 +7,7 @@ import rasterio
 from rasterio.transform import from_origin
 
 from gunw_workflow.product import package as package_gunw
+from test_gunw_package import OPTIONS, topsapp_dir
 
 
 def _mask(path, values, lon0=-118.1, lat0=35.1, step=0.01):
@@ -48,7 +49,6 @@ def test_quality_numbers_are_in_the_product(recorded_dir, tmp_path):
     """percent_unwrapped and number_of_connected_components, from the real recorded ISCE2 outputs."""
     import json
 
-    run = recorded_dir / "standard" / "run"
     pair = {
         "pair": "t",
         "reference_scenes": ["S1A_IW_SLC__1SDV_20200113T140000_20200113T140010_030176_037499_BBBB"],
@@ -65,8 +65,9 @@ def test_quality_numbers_are_in_the_product(recorded_dir, tmp_path):
         "roi_snwe": [34.9121, 35.0878, -118.0168, -117.9833],
     }
     (tmp_path / "pair.json").write_text(json.dumps(pair))
-    settings = {"output_resolution": 30, "frame_id": -1}
-    product = package_gunw.assemble(run, pair, settings, recorded_dir / "standard" / "inputs" / "orbits")
+    product = package_gunw.assemble(
+        topsapp_dir(tmp_path / "topsapp"), pair, OPTIONS, recorded_dir / "standard" / "inputs" / "orbits"
+    )
     attrs = product["global_attrs"]
     assert 90.0 < attrs["percent_unwrapped"] <= 100.0
     assert attrs["number_of_connected_components"] >= 1

@@ -12,6 +12,8 @@ import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from gunw_workflow.isce_io.times import parse_time
+
 SCENE_ID_LENGTH = 67
 _SCENE_RE = re.compile(
     r"^(?P<mission>S1[A-D])_(?P<mode>[A-Z0-9]{2})_(?P<product>[A-Z]{3})(?P<resolution>[A-Z_])_"
@@ -87,8 +89,8 @@ def parse(scene: str) -> SceneId:
         raise SceneIdError(f"{scene!r} does not follow the Sentinel-1 scene-id grammar (e.g. {example})")
     fields = match.groupdict()
     try:
-        start = datetime.strptime(fields["start"], "%Y%m%dT%H%M%S")
-        stop = datetime.strptime(fields["stop"], "%Y%m%dT%H%M%S")
+        start = parse_time(fields["start"])
+        stop = parse_time(fields["stop"])
     except ValueError as exc:
         raise SceneIdError(f"{scene!r}: invalid sensing time ({exc})") from exc
     return SceneId(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from shapely import wkt as shapely_wkt
@@ -24,6 +23,7 @@ from shapely.ops import unary_union
 from gunw_workflow import pair_json, s1_ids
 from gunw_workflow.inputs import credentials, http_fetch, scene_metadata
 from gunw_workflow.inputs import offline_checks as pair_rules
+from gunw_workflow.isce_io.times import parse_time
 
 DEM_BUFFER_DEG = 0.4
 WATER_MASK_BUFFER_DEG = 0.1
@@ -34,10 +34,6 @@ class PairCheckError(Exception):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-def _t(text: str) -> datetime:
-    return datetime.fromisoformat(text.rstrip("Z"))
 
 
 def snapped_bounds(geom, buffer_deg: float) -> list[float]:
@@ -119,8 +115,8 @@ def check_metadata(
         )
     unions = {}
     for role, scenes in (("reference", ref), ("secondary", sec)):
-        starts = sorted(_t(meta[s]["start"]) for s in scenes)
-        late = [s for s in scenes if (_t(meta[s]["start"]) - starts[0]).total_seconds() > 120]
+        starts = sorted(parse_time(meta[s]["start"]) for s in scenes)
+        late = [s for s in scenes if (parse_time(meta[s]["start"]) - starts[0]).total_seconds() > 120]
         if late:
             errors.append(
                 f"{role} scenes are more than 2 min apart ({', '.join(late)} start > 120 s after the first); "
@@ -135,7 +131,7 @@ def check_metadata(
         unions[role] = union
     if errors:
         raise PairCheckError(errors)
-    if _t(meta[ref[0]]["start"]) <= max(_t(meta[s]["start"]) for s in sec):
+    if parse_time(meta[ref[0]]["start"]) <= max(parse_time(meta[s]["start"]) for s in sec):
         raise PairCheckError(["reference is not after secondary (ASF times); swap the two scene lists"])
     inter = unions["reference"].intersection(unions["secondary"])
     if inter.is_empty or inter.area == 0:

@@ -79,19 +79,6 @@ def require(host: str = EARTHDATA_HOST, env: dict | None = None, netrc_file=None
     return creds
 
 
-def secrets_in_use(env: dict | None = None, netrc_file=None) -> list[str]:
-    """Every password/username currently configured (for leak-scanning tests and log scrubbing)."""
-    out = []
-    for host in (EARTHDATA_HOST, CDSE_HOST):
-        try:
-            creds = find(host, env=env, netrc_file=netrc_file)
-        except MissingCredentialsError:
-            creds = None
-        if creds:
-            out += [creds.password, creds.username]
-    return [s for s in out if s]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Check that Earthdata credentials are configured (prints where from, never the values)."

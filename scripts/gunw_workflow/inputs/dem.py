@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from gunw_workflow.inputs import http_fetch
+from gunw_workflow.isce_io import headers, rasters
 
 log = http_fetch.log
 ARCSEC = 1.0 / 3600.0
@@ -51,64 +52,6 @@ def fetch_tiles(bounds_wsen, tile_dir, base_url=None, policy=None) -> list[Path]
     return out
 
 
-def isce_xml(path: Path, width: int, length: int, x0: float, dx: float, y0: float, dy: float) -> str:
-    """ISCE image XML for a float32 WGS84 DEM (layout of the recorded run's dem.wgs84.xml)."""
-
-    def prop(name, value, doc=""):
-        return f'    <property name="{name}">\n        <value>{value}</value>\n        <doc>{doc}</doc>\n    </property>\n'
-
-    def coord(name, start, delta, size, doc):
-        return (
-            f'    <component name="{name}">\n        <factorymodule>isceobj.Image</factorymodule>\n'
-            f"        <factoryname>createCoordinate</factoryname>\n        <doc>{doc}</doc>\n"
-            + "".join(
-                "    " + line + "\n"
-                for line in prop("delta", repr(delta), "Coordinate quantization.").splitlines()
-                + prop(
-                    "endingvalue", repr(start + delta * size), "Ending value of the coordinate."
-                ).splitlines()
-                + prop("family", "imagecoordinate", "Instance family name").splitlines()
-                + prop("name", "imagecoordinate_name", "Instance name").splitlines()
-                + prop("size", size, "Coordinate size.").splitlines()
-                + prop("startingvalue", repr(start), "Starting value of the coordinate.").splitlines()
-            )
-            + "    </component>\n"
-        )
-
-    return (
-        "<imageFile>\n"
-        + prop("access_mode", "read", "Image access mode.")
-        + prop("byte_order", "l", "Endianness of the image.")
-        + coord("coordinate1", x0, dx, width, "First coordinate of a 2D image (width).")
-        + coord("coordinate2", y0, dy, length, "Second coordinate of a 2D image (length).")
-        + prop("data_type", "FLOAT", "Image data type.")
-        + prop("family", "demimage", "Instance family name")
-        + prop("file_name", str(path.resolve()), "Name of the image file.")
-        + prop("image_type", "dem", "Image type used for displaying.")
-        + prop("length", length, "Image length")
-        + prop("name", "demimage_name", "Instance name")
-        + prop("number_bands", 1, "Number of image bands.")
-        + prop("reference", "WGS84", "Geodetic datum")
-        + prop("scheme", "BIP", "Interleaving scheme of the image.")
-        + prop("width", width, "Image width")
-        + prop("xmax", repr(x0 + dx * width), "Maximum range value")
-        + prop("xmin", repr(x0), "Minimum range value")
-        + "</imageFile>\n"
-    )
-
-
-def isce_vrt(path: Path, width: int, length: int, x0, dx, y0, dy, dtype="Float32", nbytes=4) -> str:
-    return (
-        f'<VRTDataset rasterXSize="{width}" rasterYSize="{length}">\n    <SRS>EPSG:4326</SRS>\n'
-        f"    <GeoTransform>{x0!r}, {dx!r}, 0.0, {y0!r}, 0.0, {dy!r}</GeoTransform>\n"
-        f'    <VRTRasterBand dataType="{dtype}" band="1" subClass="VRTRawRasterBand">\n'
-        f'        <SourceFilename relativeToVRT="1">{path.name}</SourceFilename>\n'
-        f"        <ByteOrder>LSB</ByteOrder>\n        <ImageOffset>0</ImageOffset>\n"
-        f"        <PixelOffset>{nbytes}</PixelOffset>\n        <LineOffset>{width * nbytes}</LineOffset>\n"
-        "    </VRTRasterBand>\n</VRTDataset>\n"
-    )
-
-
 def write_isce_dem(
     path: str | os.PathLike, arr: np.ndarray, x0: float, dx: float, y0: float, dy: float
 ) -> Path:
@@ -117,9 +60,10 @@ def write_isce_dem(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     length, width = arr.shape
+    h = headers.IsceRaster(path, width, length, "FLOAT", x0=x0, dx=dx, y0=y0, dy=dy)
     http_fetch.atomic_write_bytes(path, np.ascontiguousarray(arr, dtype="<f4").tobytes())
-    http_fetch.atomic_write_text(str(path) + ".vrt", isce_vrt(path, width, length, x0, dx, y0, dy))
-    http_fetch.atomic_write_text(str(path) + ".xml", isce_xml(path, width, length, x0, dx, y0, dy))
+    http_fetch.atomic_write_text(str(path) + ".vrt", headers.vrt_xml(h, path.name))
+    http_fetch.atomic_write_text(str(path) + ".xml", headers.image_xml(h, str(path.resolve())))
     return path
 
 
@@ -165,13 +109,6 @@ def resample(arr, x0, dx, y0, dy, posting: float):
 
 
 def read_isce_dem(path: str | os.PathLike):
-    """(array, x0, dx, y0, dy) of a DEM written by write_isce_dem (reads its .vrt geotransform)."""
-    import re
-
-    vrt = Path(str(path) + ".vrt").read_text()
-    x0, dx, _, y0, _, dy = (
-        float(v) for v in re.search(r"<GeoTransform>(.*?)</GeoTransform>", vrt).group(1).split(",")
-    )
-    width = int(re.search(r'rasterXSize="(\d+)"', vrt).group(1))
-    arr = np.fromfile(path, dtype="<f4").reshape(-1, width)
-    return arr, x0, dx, y0, dy
+    """(array, x0, dx, y0, dy) of a DEM written by write_isce_dem (from its ISCE header)."""
+    h = headers.raster_header(path)
+    return rasters.read_raster(path, 1), h.x0, h.dx, h.y0, h.dy

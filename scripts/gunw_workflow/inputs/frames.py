@@ -144,17 +144,6 @@ def footprint(frame_id: int, near: BaseGeometry | None = None) -> BaseGeometry:
     return geoms[_pick(geoms, near)]
 
 
-def frames_overlapping(geom: BaseGeometry, track: int | None = None) -> list[int]:
-    """Ids of frames whose latitude-aligned polygon intersects `geom` (optionally on `track`)."""
-    out = []
-    for fid, rows in frame_table().items():
-        for r in rows:
-            if (track is None or track in r.tracks) and r.geometry.intersects(geom):
-                out.append(fid)
-                break
-    return sorted(out)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Show an ARIA frame (tracks, direction, frame and footprint bounds)."

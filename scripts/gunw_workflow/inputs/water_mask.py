@@ -22,6 +22,7 @@ import numpy as np
 
 from gunw_workflow import pair_json
 from gunw_workflow.inputs import http_fetch
+from gunw_workflow.isce_io import headers
 
 NE_LAND_URL = "https://naciscdn.org/naturalearth/10m/physical/ne_10m_land.zip"
 POSTING = 1.0 / 1200.0
@@ -68,19 +69,12 @@ def rasterize(
 
 
 def write_isce_byte(path, arr, x0, dx, y0, dy) -> Path:
-    from gunw_workflow.inputs import dem as download_dem
-
     path = Path(path)
     length, width = arr.shape
+    h = headers.IsceRaster(path, width, length, "BYTE", x0=x0, dx=dx, y0=y0, dy=dy)
     http_fetch.atomic_write_bytes(path, np.ascontiguousarray(arr, dtype="uint8").tobytes())
-    http_fetch.atomic_write_text(
-        str(path) + ".vrt", download_dem.isce_vrt(path, width, length, x0, dx, y0, dy, dtype="Byte", nbytes=1)
-    )
-    xml = download_dem.isce_xml(path, width, length, x0, dx, y0, dy)
-    xml = xml.replace("<value>FLOAT</value>", "<value>BYTE</value>").replace(
-        "<value>demimage", "<value>image"
-    )
-    xml = xml.replace("<value>dem</value>", "<value>bil</value>")
+    http_fetch.atomic_write_text(str(path) + ".vrt", headers.vrt_xml(h, path.name))
+    xml = headers.image_xml(h, str(path.resolve()), family="image", image_type="bil")
     http_fetch.atomic_write_text(str(path) + ".xml", xml)
     return path
 

@@ -1,6 +1,7 @@
 """Vectorised Sentinel-1 orbit geometry: WGS84, state-vector interpolation, zero-Doppler solves.
 
-Shared by the synthetic-scene generator (``synth_s1.py``) and the product packaging (geometry cubes,
+Shared by the synthetic-scene generator (``gunw_workflow.demo``), the ISCE product readers (``rasters``) and the
+product packaging (geometry cubes,
 solid-earth-tide nodes), so everything works on arrays of many targets at once and needs only numpy.
 
 Conventions
@@ -19,13 +20,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from gunw_workflow.isce_io.headers import properties
+from gunw_workflow.isce_io.times import format_time, parse_time
 
 WGS84_A = 6378137.0
 WGS84_F = 1.0 / 298.257223563
@@ -35,30 +38,6 @@ WGS84_EP2 = WGS84_E2 / (1.0 - WGS84_E2)
 OMEGA_EARTH = 7.2921150e-5  # rad/s, IERS mean angular velocity
 GM_EARTH = 3.986004418e14  # m^3/s^2
 SPEED_OF_LIGHT = 299792458.0
-
-_TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
-
-
-# --------------------------------------------------------------------------------------------------
-# time helpers
-# --------------------------------------------------------------------------------------------------
-def parse_time(text: str) -> dt.datetime:
-    """Parse the UTC time strings found in EOF (``UTC=...``), annotations and ISCE XML (space separator)."""
-    text = text.strip()
-    if "=" in text[:5]:
-        text = text.split("=", 1)[1]
-    m = _TIME_RE.search(text)
-    if not m:
-        raise ValueError(f"not a time: {text!r}")
-    y, mo, d, h, mi, s, frac = m.groups()
-    micro = int(round(float("0." + frac) * 1e6)) if frac else 0
-    base = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s))
-    return base + dt.timedelta(microseconds=micro)
-
-
-def format_time(t: dt.datetime) -> str:
-    """Annotation style: ``YYYY-mm-ddTHH:MM:SS.ffffff`` (ISCE's reader needs the fraction)."""
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,12 +101,14 @@ def enu_basis(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------------------------------
 @dataclass
 class Orbit:
-    """State vectors: ``t`` (n,) seconds from ``epoch`` (ascending), ``pos``/``vel`` (n, 3) ECEF."""
+    """State vectors: ``t`` (n,) seconds from ``epoch`` (ascending), ``pos``/``vel`` (n, 3) ECEF; ``source`` is
+    the orbit file the vectors came from when known (ISCE records it as ``orbit_source``)."""
 
     epoch: dt.datetime
     t: np.ndarray
     pos: np.ndarray
     vel: np.ndarray
+    source: str = ""
 
     def __post_init__(self):
         self.t = np.asarray(self.t, dtype=float)
@@ -169,13 +150,13 @@ class Orbit:
 
     def with_epoch(self, epoch: dt.datetime) -> Orbit:
         shift = (self.epoch - epoch).total_seconds()
-        return Orbit(epoch, self.t + shift, self.pos.copy(), self.vel.copy())
+        return Orbit(epoch, self.t + shift, self.pos.copy(), self.vel.copy(), self.source)
 
     def subset(self, t0: float, t1: float, margin_vectors: int = 0) -> Orbit:
         """State vectors inside [t0, t1] plus ``margin_vectors`` on each side."""
         i0 = max(int(np.searchsorted(self.t, t0, side="left")) - margin_vectors, 0)
         i1 = min(int(np.searchsorted(self.t, t1, side="right")) + margin_vectors, len(self.t))
-        return Orbit(self.epoch, self.t[i0:i1], self.pos[i0:i1], self.vel[i0:i1])
+        return Orbit(self.epoch, self.t[i0:i1], self.pos[i0:i1], self.vel[i0:i1], self.source)
 
     def interpolate(self, t, derivatives: int = 1):
         """Cubic-Hermite interpolation (positions + velocities of the bracketing vectors).
@@ -418,21 +399,21 @@ def _vec(text: str) -> list[float]:
     return [float(x) for x in text.strip().strip("[]").split(",")]
 
 
-def read_isce_product_orbit(path) -> Orbit:
-    """Orbit from an ISCE swath product XML (``reference/IW1.xml``): the union of every burst's
-    ``orbit/state_vectors/statevectorN`` (``time``, ``position``, ``velocity`` properties), de-duplicated."""
-    root = ET.parse(str(path)).getroot()
+def read_isce_product_orbit(path_or_root) -> Orbit:
+    """Orbit from an ISCE swath product XML (``reference/IW1.xml``, a path or its parsed root): the union of
+    every burst's ``orbit/state_vectors/statevectorN`` (``time``, ``position``, ``velocity``), de-duplicated."""
+    root = path_or_root if isinstance(path_or_root, ET.Element) else ET.parse(str(path_or_root)).getroot()
     found: dict[dt.datetime, tuple[list[float], list[float]]] = {}
     for comp in root.iter("component"):
         name = comp.get("name", "")
         if not name.startswith("statevector"):
             continue
-        props = {p.get("name"): p.findtext("value") for p in comp.findall("property")}
+        props = properties(comp)
         if not {"time", "position", "velocity"} <= props.keys():
             continue
         found[parse_time(props["time"])] = (_vec(props["position"]), _vec(props["velocity"]))
     if len(found) < 2:
-        raise ValueError(f"{path}: no state vectors found")
+        raise ValueError(f"{path_or_root}: no state vectors found")
     times = sorted(found)
     return Orbit.from_datetimes(
         times, np.array([found[t][0] for t in times]), np.array([found[t][1] for t in times])

@@ -9,7 +9,6 @@ geocoded grid coordinates follow ISCE's convention: ``startingvalue`` is the coo
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime as dt
 import json
 import re
@@ -19,79 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-ISCE_DTYPES = {
-    "BYTE": "u1",
-    "CHAR": "i1",
-    "SHORT": "i2",
-    "INT": "i4",
-    "LONG": "i8",
-    "FLOAT": "f4",
-    "DOUBLE": "f8",
-    "CFLOAT": "c8",
-    "CDOUBLE": "c16",
-}
+from gunw_workflow.isce_io import orbit as og
+from gunw_workflow.isce_io.headers import IsceRaster, properties, raster_header
+from gunw_workflow.isce_io.times import parse_time
 
-
-def _props(elem) -> dict:
-    return {p.get("name"): (p.findtext("value") or "").strip() for p in elem.findall("property")}
-
-
-@dataclass
-class IsceRaster:
-    """Header of an ISCE raster (``<file>.xml``)."""
-
-    path: Path
-    width: int
-    length: int
-    bands: int
-    dtype: np.dtype
-    scheme: str
-    x0: float | None = None  # coordinate1 startingvalue (lon of the first pixel centre for .geo files)
-    dx: float | None = None
-    y0: float | None = None
-    dy: float | None = None
-
-    @property
-    def is_geo(self) -> bool:
-        return self.x0 is not None and self.dx is not None and abs(self.dx) < 1.0
-
-    def lon(self) -> np.ndarray:
-        return self.x0 + np.arange(self.width) * self.dx
-
-    def lat(self) -> np.ndarray:
-        return self.y0 + np.arange(self.length) * self.dy
-
-
-def raster_header(path) -> IsceRaster:
-    """Parse ``<path>.xml`` (``path`` may be the binary or the .xml itself)."""
-    path = Path(path)
-    xml = path if path.suffix == ".xml" else Path(str(path) + ".xml")
-    binary = Path(str(xml)[:-4])
-    root = ET.parse(xml).getroot()
-    p = _props(root)
-    coords = {}
-    for comp in root.findall("component"):
-        if comp.get("name") in ("coordinate1", "coordinate2"):
-            coords[comp.get("name")] = _props(comp)
-    order = "<" if p.get("byte_order", "l").lower().startswith("l") else ">"
-    dtype = np.dtype(order + ISCE_DTYPES[p["data_type"].upper()])
-
-    def f(c, k):
-        v = coords.get(c, {}).get(k)
-        return float(v) if v not in (None, "") else None
-
-    return IsceRaster(
-        path=binary,
-        width=int(p["width"]),
-        length=int(p["length"]),
-        bands=int(p.get("number_bands", 1)),
-        dtype=dtype,
-        scheme=p.get("scheme", "BIP").upper(),
-        x0=f("coordinate1", "startingvalue"),
-        dx=f("coordinate1", "delta"),
-        y0=f("coordinate2", "startingvalue"),
-        dy=f("coordinate2", "delta"),
-    )
+__all__ = [
+    "IsceRaster",
+    "raster_header",
+    "read_raster",
+    "read_swaths",
+    "read_topsproc",
+]  # headers re-exported
 
 
 def read_raster(path, band: int | None = None) -> np.ndarray:
@@ -172,16 +109,6 @@ def isce_version_from_logs(*dirs) -> str | None:
 # --- swath product XMLs ---------------------------------------------------------------------------
 
 
-def parse_isce_time(s: str) -> dt.datetime:
-    s = s.strip()
-    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return dt.datetime.strptime(s, fmt)
-        except ValueError:
-            pass
-    raise ValueError(f"unparseable ISCE time {s!r}")
-
-
 @dataclass
 class Burst:
     sensing_start: dt.datetime
@@ -204,23 +131,10 @@ class Burst:
 
 
 @dataclass
-class Orbit:
-    """State vectors (UTC, ECEF metres, m/s), sorted and unique in time."""
-
-    times: list[dt.datetime]
-    positions: np.ndarray  # (n, 3)
-    velocities: np.ndarray  # (n, 3)
-    source: str = ""
-
-    def seconds(self, epoch: dt.datetime) -> np.ndarray:
-        return np.array([(t - epoch).total_seconds() for t in self.times])
-
-
-@dataclass
 class Swath:
     path: Path
     bursts: list[Burst] = field(default_factory=list)
-    orbit: Orbit | None = None
+    orbit: og.Orbit | None = None
 
     @property
     def sensing_start(self) -> dt.datetime:
@@ -231,52 +145,40 @@ class Swath:
         return max(b.sensing_stop for b in self.bursts)
 
 
+def _burst(p: dict[str, str]) -> Burst:
+    return Burst(
+        sensing_start=parse_time(p["sensingstart"]),
+        sensing_stop=parse_time(p["sensingstop"]),
+        starting_range=float(p["startingrange"]),
+        range_pixel_size=float(p["rangepixelsize"]),
+        number_of_samples=int(p["numberofsamples"]),
+        number_of_lines=int(p["numberoflines"]),
+        azimuth_time_interval=float(p["azimuthtimeinterval"]),
+        wavelength=float(p["radarwavelength"]),
+        pass_direction=p.get("passdirection", ""),
+        orbit_number=int(p.get("orbitnumber", 0) or 0),
+        track_number=int(p.get("tracknumber", 0) or 0),
+        swath=int(p.get("swathnumber", 0) or 0),
+        mission=p.get("mission", ""),
+    )
+
+
 def read_swath_xml(path) -> Swath:
     """Bursts (timing, range, wavelength) and the merged orbit of an ISCE TOPSSwathSLCProduct XML."""
     root = ET.parse(path).getroot()
-    inst = root.find("component[@name='instance']")
-    bursts_c = inst.find("component[@name='bursts']")
-    swath = Swath(Path(path))
-    svs = {}
-    source = ""
-    for bc in bursts_c.findall("component"):
-        p = _props(bc)
-        swath.bursts.append(
-            Burst(
-                sensing_start=parse_isce_time(p["sensingstart"]),
-                sensing_stop=parse_isce_time(p["sensingstop"]),
-                starting_range=float(p["startingrange"]),
-                range_pixel_size=float(p["rangepixelsize"]),
-                number_of_samples=int(p["numberofsamples"]),
-                number_of_lines=int(p["numberoflines"]),
-                azimuth_time_interval=float(p["azimuthtimeinterval"]),
-                wavelength=float(p["radarwavelength"]),
-                pass_direction=p.get("passdirection", ""),
-                orbit_number=int(p.get("orbitnumber", 0) or 0),
-                track_number=int(p.get("tracknumber", 0) or 0),
-                swath=int(p.get("swathnumber", 0) or 0),
-                mission=p.get("mission", ""),
-            )
-        )
-        orb = bc.find("component[@name='orbit']")
-        if orb is None:
-            continue
-        source = source or _props(orb).get("orbit_source", "")
-        sv_c = orb.find("component[@name='state_vectors']")
-        for sv in sv_c.findall("component") if sv_c is not None else []:
-            q = _props(sv)
-            t = parse_isce_time(q["time"])
-            svs[t] = (ast.literal_eval(q["position"]), ast.literal_eval(q["velocity"]))
-    if svs:
-        times = sorted(svs)
-        swath.orbit = Orbit(
-            times=times,
-            positions=np.array([svs[t][0] for t in times], dtype=float),
-            velocities=np.array([svs[t][1] for t in times], dtype=float),
-            source=source,
-        )
+    bursts_c = root.find("component[@name='instance']").find("component[@name='bursts']")
+    swath = Swath(Path(path), [_burst(properties(bc)) for bc in bursts_c.findall("component")])
     if not swath.bursts:
         raise ValueError(f"{path}: no bursts")
+    sources = [
+        properties(o).get("orbit_source", "") for o in bursts_c.iter("component") if o.get("name") == "orbit"
+    ]
+    try:
+        swath.orbit = og.read_isce_product_orbit(root)
+    except ValueError:  # no (or a single) state vector: no usable orbit in this product
+        swath.orbit = None
+    else:
+        swath.orbit.source = next((s for s in sources if s), "")
     return swath
 
 
@@ -286,22 +188,6 @@ def read_swaths(directory) -> list[Swath]:
     if not files:
         raise FileNotFoundError(f"no IW*.xml in {directory}")
     return [read_swath_xml(f) for f in files]
-
-
-def merge_orbits(swaths: list[Swath]) -> Orbit:
-    """One orbit from the state vectors of all swaths (unique times)."""
-    svs = {}
-    source = ""
-    for s in swaths:
-        if s.orbit is None:
-            continue
-        source = source or s.orbit.source
-        for t, p, v in zip(s.orbit.times, s.orbit.positions, s.orbit.velocities, strict=True):
-            svs[t] = (p, v)
-    if not svs:
-        raise ValueError("no orbit state vectors in the swath products")
-    times = sorted(svs)
-    return Orbit(times, np.array([svs[t][0] for t in times]), np.array([svs[t][1] for t in times]), source)
 
 
 def orbit_type(source: str) -> str:
@@ -333,11 +219,11 @@ def main(argv=None):
             "sensing_stop": s.sensing_stop.isoformat(),
             "wavelength": s.bursts[0].wavelength,
             "orbit_source": s.orbit.source if s.orbit else None,
-            "state_vectors": len(s.orbit.times) if s.orbit else 0,
+            "state_vectors": len(s.orbit.t) if s.orbit else 0,
         }
     else:
         h = raster_header(path)
-        out = {k: str(v) for k, v in h.__dict__.items()}
+        out = {k: str(v) for k, v in {**h.__dict__, "dtype": h.dtype}.items()}
     print(json.dumps(out, indent=1, default=str))
     return 0
 

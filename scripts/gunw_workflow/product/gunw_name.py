@@ -13,6 +13,7 @@ import json
 import re
 import sys
 
+from gunw_workflow.isce_io.times import parse_time
 from gunw_workflow.product.gunw_layout import DATASET_VERSION, option
 
 NAME_RE = re.compile(
@@ -84,20 +85,12 @@ def scene_hash(reference_ids, secondary_ids) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()[:4]
 
 
-def parse_time(value: str) -> dt.datetime:
-    """ISO-8601 (with or without Z / offset) -> naive UTC datetime."""
-    t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if t.tzinfo is not None:
-        t = t.astimezone(dt.UTC).replace(tzinfo=None)
-    return t
-
-
 def scene_times(scene_id: str, meta: dict | None = None) -> tuple[dt.datetime, dt.datetime]:
     """Start/stop of a scene: ASF times from pair.json when present, else the id's fields 5 and 6."""
     if meta and meta.get("start") and meta.get("stop"):
         return parse_time(meta["start"]), parse_time(meta["stop"])
     f = scene_id.split("_")
-    return dt.datetime.strptime(f[5], "%Y%m%dT%H%M%S"), dt.datetime.strptime(f[6], "%Y%m%dT%H%M%S")
+    return parse_time(f[5]), parse_time(f[6])
 
 
 def pass_centre(scene_ids, scenes_meta: dict | None = None) -> dt.datetime:

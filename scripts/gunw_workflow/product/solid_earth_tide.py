@@ -23,6 +23,8 @@ import time
 import numpy as np
 from pysolid.solid import solid_grid
 
+from gunw_workflow.isce_io.times import parse_time
+
 
 def _tide_grid(when: dt.datetime, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """(ny, nx, 3) east/north/up tide at a whole UTC second on the node grid (lat descending, lon ascending)."""
@@ -91,7 +93,7 @@ def main(argv=None):
     s, n, w, e = a.snwe
     lat = np.arange(n, s - 1e-9, -a.spacing)
     lon = np.arange(w, e + 1e-9, a.spacing)
-    when = dt.datetime.fromisoformat(a.time.replace("Z", ""))
+    when = parse_time(a.time)
     t0 = time.perf_counter()
     enu = tide_enu(lat, lon, when, np.zeros((len(lat), len(lon))))
     out = {

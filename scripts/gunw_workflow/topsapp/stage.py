@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from gunw_workflow import s1_ids
+from gunw_workflow.isce_io import headers
+from gunw_workflow.isce_io.times import parse_time
 
 EOF_NAME_RE = re.compile(
     r"^(?P<mission>S1[A-D])_OPER_AUX_(?P<type>POEORB|RESORB)_OPOD_(?P<created>\d{8}T\d{6})_"
@@ -48,8 +49,7 @@ def orbit_validity(name: str) -> tuple[str, str, datetime, datetime]:
     m = EOF_NAME_RE.match(name)
     if not m:
         raise StagingError(f"{name!r} is not an EOF orbit file name")
-    parse = lambda s: datetime.strptime(s, "%Y%m%dT%H%M%S")  # noqa: E731
-    return m.group("mission"), m.group("type"), parse(m.group("start")), parse(m.group("stop"))
+    return m.group("mission"), m.group("type"), parse_time(m.group("start")), parse_time(m.group("stop"))
 
 
 def choose_orbit(scene: str, candidates: list[Path]) -> Path:
@@ -89,27 +89,6 @@ def stage_orbits(scenes: list[str], sources: list[Path], out_dir: Path) -> list[
     return staged
 
 
-def _set_property(root: ET.Element, name: str, value: str) -> None:
-    for prop in root.findall("property"):
-        if prop.get("name", "").replace(" ", "").lower() == name.replace(" ", "").lower():
-            val = prop.find("value")
-            if val is None:
-                prop.text = value
-            else:
-                val.text = value
-            return
-    prop = ET.SubElement(root, "property", name=name)
-    ET.SubElement(prop, "value").text = value
-
-
-def _get_property(root: ET.Element, name: str) -> str | None:
-    for prop in root.iter("property"):
-        if prop.get("name", "").replace(" ", "").lower() == name.replace(" ", "").lower():
-            val = prop.find("value")
-            return (val.text if val is not None else prop.text or "").strip()
-    return None
-
-
 def stage_dem(src: Path, dst: Path, file_name_from_workdir: str) -> None:
     """Symlink the DEM binary at dst and write dst.xml (file_name rewritten, reference WGS84) and dst.vrt."""
     src_xml = Path(str(src) + ".xml")
@@ -117,47 +96,21 @@ def stage_dem(src: Path, dst: Path, file_name_from_workdir: str) -> None:
         raise StagingError(
             f"DEM header {src_xml} is missing: give the ISCE DEM binary path with its .xml beside it"
         )
-    tree = ET.parse(src_xml)
-    root = tree.getroot()
-    ref = _get_property(root, "reference")
+    ref = headers.raster_header(src_xml).reference
     if ref and ref.upper() != "WGS84":
         raise StagingError(
             f"{src_xml}: DEM reference is {ref!r}; give WGS84 ellipsoid heights (ISCE would convert EGM96 DEMs "
             "in the working directory at every DEM check)"
         )
-    _set_property(root, "reference", "WGS84")
-    _set_property(root, "file_name", file_name_from_workdir)
-    width, length = int(_get_property(root, "width")), int(_get_property(root, "length"))
-    dtype = (_get_property(root, "data_type") or "SHORT").upper()
-    gdal_type, size = {"SHORT": ("Int16", 2), "FLOAT": ("Float32", 4), "DOUBLE": ("Float64", 8)}[dtype]
     dst.parent.mkdir(parents=True, exist_ok=True)
     for p in (dst, Path(str(dst) + ".xml"), Path(str(dst) + ".vrt")):
         if p.is_symlink() or p.exists():
             p.unlink()
     dst.symlink_to(src.resolve())
-    tree.write(str(dst) + ".xml")
-    geo = ""
-    x0 = _coord(root, "coordinate1", "startingvalue")
-    dx = _coord(root, "coordinate1", "delta")
-    y0 = _coord(root, "coordinate2", "startingvalue")
-    dy = _coord(root, "coordinate2", "delta")
-    if None not in (x0, dx, y0, dy):
-        geo = f"  <SRS>EPSG:4326</SRS>\n  <GeoTransform>{x0}, {dx}, 0.0, {y0}, 0.0, {dy}</GeoTransform>\n"
-    Path(str(dst) + ".vrt").write_text(
-        f'<VRTDataset rasterXSize="{width}" rasterYSize="{length}">\n{geo}'
-        f'  <VRTRasterBand dataType="{gdal_type}" band="1" subClass="VRTRawRasterBand">\n'
-        f'    <SourceFilename relativeToVRT="1">{dst.name}</SourceFilename>\n'
-        f"    <ByteOrder>LSB</ByteOrder>\n    <ImageOffset>0</ImageOffset>\n"
-        f"    <PixelOffset>{size}</PixelOffset>\n    <LineOffset>{size * width}</LineOffset>\n"
-        "  </VRTRasterBand>\n</VRTDataset>\n"
+    staged = headers.rewrite_header(
+        src_xml, str(dst) + ".xml", reference="WGS84", file_name=file_name_from_workdir
     )
-
-
-def _coord(root: ET.Element, component: str, prop: str) -> str | None:
-    for comp in root.iter("component"):
-        if comp.get("name", "").lower() == component:
-            return _get_property(comp, prop)
-    return None
+    Path(str(dst) + ".vrt").write_text(headers.vrt_xml(staged, dst.name))
 
 
 def write_safes(path: Path, reference: list[str], secondary: list[str], aux_cal_dir: str = "") -> None:
