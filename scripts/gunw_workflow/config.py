@@ -57,3 +57,8 @@ def load_config(path: str | Path | None = None, **overrides) -> dict:
 def defaults() -> dict:
     """Every default of the schema, as a config (what an empty config becomes)."""
     return with_defaults({})
+
+
+def section_defaults(section: str) -> dict:
+    """The defaults of one object-valued key (e.g. ``demo``), whose own default is empty."""
+    return with_defaults({section: {}})[section]

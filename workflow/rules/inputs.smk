@@ -35,7 +35,7 @@ rule check_pair:
     shell:
         "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
-        " --slc-dir {params.slc_dir:q} --out {output:q} --log {log:q} {params.net}"
+        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net}"
 
 
 rule download_slc:

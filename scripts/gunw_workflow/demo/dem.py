@@ -80,12 +80,11 @@ def dem_grid(data_snwe: list[float], posting_arcsec: float, margin_deg: float) -
     return DemGrid(lon0, lat0, d, width, length)
 
 
-def write_dem(m: SceneModel, grid: DemGrid, dem_dir: Path) -> np.ndarray:
-    """``dem.wgs84`` (+ .xml, .vrt) with the scene's relief; returns the Int16 heights."""
+def write_dem(m: SceneModel, grid: DemGrid, path: Path) -> np.ndarray:
+    """The DEM binary at ``path`` (+ .xml, .vrt) with the scene's relief; returns the Int16 heights."""
     la2, lo2 = grid.mesh()
     dem = np.round(m.height(la2, lo2)).astype("<i2")
-    dem_dir.mkdir(parents=True, exist_ok=True)
-    path = dem_dir / "dem.wgs84"
+    path.parent.mkdir(parents=True, exist_ok=True)
     dem.tofile(path)
     h = headers.IsceRaster(
         path, grid.width, grid.length, "SHORT", x0=grid.lon0, dx=grid.d, y0=grid.lat0, dy=-grid.d

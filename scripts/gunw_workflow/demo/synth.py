@@ -42,7 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gunw_workflow.config import section_defaults
 from gunw_workflow.demo import dem, eof, safe, scene, truth
+from gunw_workflow.layout import DemoDir
 
 
 def generate_pair(
@@ -98,20 +100,22 @@ def generate_pair(
             dem_file_name=dem_file_name,
         )
     )
-    eof_files = eof.write_eofs(m, outdir / "orbits")
-    zips, footprints = safe.write_safes(m, outdir / "slc", np.random.default_rng(seed))
+    d = DemoDir(outdir)
+    eof_files = eof.write_eofs(m, Path(d.orbits))
+    zips, footprints = safe.write_safes(m, Path(d.slc_dir), np.random.default_rng(seed))
     data_snwe = dem.data_area_snwe(m)
     grid = dem.dem_grid(data_snwe, dem_posting_arcsec, dem_margin_deg)
-    heights = dem.write_dem(m, grid, outdir / "dem")
+    heights = dem.write_dem(m, grid, Path(d.dem))
     phase = truth.truth_phase(m, grid, heights)
-    truth.write_phase(phase, grid, outdir / "truth" / "phase_geo.tif")
-    dem.write_water_mask(grid, outdir / "dem" / "water_mask.tif")
-    summary = truth.summary(m, outdir, grid, phase, data_snwe, footprints, zips, eof_files)
-    truth.write_summary(summary, outdir / "truth" / "truth.json")
+    truth.write_phase(phase, grid, Path(d.truth_phase))
+    dem.write_water_mask(grid, Path(d.water_mask))
+    summary = truth.summary(m, d, grid, phase, data_snwe, footprints, zips, eof_files)
+    truth.write_summary(summary, Path(d.truth_json))
     return summary
 
 
 def main(argv=None) -> int:
+    DEMO_DEFAULTS = section_defaults("demo")  # the schema's demo: keys (the rule passes every one)
     ap = argparse.ArgumentParser(
         description="Generate a small synthetic Sentinel-1 IW SLC pair (SAFE zips, EOFs, DEM, truth) that "
         "ISCE2's topsApp accepts, with a known injected interferometric phase.",
@@ -120,21 +124,26 @@ def main(argv=None) -> int:
     ap.add_argument("--outdir", required=True, type=Path)
     ap.add_argument("--reference-id", required=True)
     ap.add_argument("--secondary-id", required=True)
-    ap.add_argument("--centre-lat", type=float, default=35.0)
-    ap.add_argument("--centre-lon", type=float, default=-118.0)
+    ap.add_argument("--centre-lat", type=float, default=DEMO_DEFAULTS["centre_lat"])
+    ap.add_argument("--centre-lon", type=float, default=DEMO_DEFAULTS["centre_lon"])
     ap.add_argument("--descending", action="store_true", help="descending pass (default ascending)")
-    ap.add_argument("--swaths", type=int, nargs="+", default=[1])
-    ap.add_argument("--bursts", type=int, default=3)
-    ap.add_argument("--lines-per-burst", type=int, default=530)
-    ap.add_argument("--samples-per-burst", type=int, default=540)
-    ap.add_argument("--overlap-lines", type=int, default=90)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--ramp-cycles", type=float, default=2.5)
-    ap.add_argument("--bump-rad", type=float, default=4.0)
-    ap.add_argument("--relief-m", type=float, default=100.0, help="height of the Gaussian hill (0 = flat)")
+    ap.add_argument("--swaths", type=int, nargs="+", default=DEMO_DEFAULTS["swaths"])
+    ap.add_argument("--bursts", type=int, default=DEMO_DEFAULTS["bursts"])
+    ap.add_argument("--lines-per-burst", type=int, default=DEMO_DEFAULTS["lines_per_burst"])
+    ap.add_argument("--samples-per-burst", type=int, default=DEMO_DEFAULTS["samples_per_burst"])
+    ap.add_argument("--overlap-lines", type=int, default=DEMO_DEFAULTS["overlap_lines"])
+    ap.add_argument("--seed", type=int, default=DEMO_DEFAULTS["seed"])
+    ap.add_argument("--ramp-cycles", type=float, default=DEMO_DEFAULTS["ramp_cycles"])
+    ap.add_argument("--bump-rad", type=float, default=DEMO_DEFAULTS["bump_rad"])
+    ap.add_argument(
+        "--relief-m",
+        type=float,
+        default=DEMO_DEFAULTS["relief_m"],
+        help="height of the Gaussian hill (0 = flat)",
+    )
     ap.add_argument("--relief-sigma-m", type=float, default=3000.0)
     ap.add_argument("--speckle-amplitude", type=float, default=60.0)
-    ap.add_argument("--noise-amplitude", type=float, default=15.0)
+    ap.add_argument("--noise-amplitude", type=float, default=DEMO_DEFAULTS["noise_amplitude"])
     ap.add_argument("--no-range-delay", action="store_true", help="frequency-independent phase (as recorded)")
     ap.add_argument("--orbit-margin-s", type=float, default=600.0)
     ap.add_argument("--dem-margin-deg", type=float, default=0.03)

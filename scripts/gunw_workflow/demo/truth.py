@@ -4,6 +4,7 @@ which documents the formula, every parameter, the scene geometry and the files, 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from gunw_workflow.demo.scene import (
 )
 from gunw_workflow.isce_io import orbit as og
 from gunw_workflow.isce_io.times import format_time as _ts
+from gunw_workflow.layout import DemoDir
 
 
 def truth_phase(m: SceneModel, grid: DemGrid, dem: np.ndarray) -> np.ndarray:
@@ -143,7 +145,7 @@ def _scene(m: SceneModel, data_snwe: list[float], footprints: dict) -> dict:
 
 def summary(
     m: SceneModel,
-    outdir: Path,
+    d: DemoDir,
     grid: DemGrid,
     truth: np.ndarray,
     data_snwe: list[float],
@@ -153,6 +155,10 @@ def summary(
 ) -> dict:
     """The content of truth.json."""
     p = m.p
+
+    def rel(path) -> str:
+        return os.path.relpath(path, d.root)
+
     return {
         **_formulas(m),
         "phase_geo": {
@@ -178,7 +184,7 @@ def summary(
             "eof_files": [f.name for f in eof_files],
         },
         "dem": {
-            "file": "dem/dem.wgs84",
+            "file": rel(d.dem),
             "reference": "WGS84 (ellipsoidal heights)",
             "relief": f"Gaussian hill {p.relief_m} m high, sigma {p.relief_sigma_m} m, on the scene centre; Int16",
             "posting_deg": grid.d,
@@ -189,11 +195,11 @@ def summary(
             "startingvalue_convention": "ISCE: coordinate of the first sample (the .vrt copies it, like ISCE)",
         },
         "files": {
-            "slc": [str(z.relative_to(outdir)) for z in zips],
-            "orbits": [str(f.relative_to(outdir)) for f in eof_files],
-            "dem": "dem/dem.wgs84",
-            "water_mask": "dem/water_mask.tif",
-            "truth": ["truth/phase_geo.tif", "truth/truth.json"],
+            "slc": [rel(z) for z in zips],
+            "orbits": [rel(f) for f in eof_files],
+            "dem": rel(d.dem),
+            "water_mask": rel(d.water_mask),
+            "truth": [rel(d.truth_phase), rel(d.truth_json)],
         },
     }
 
