@@ -476,6 +476,32 @@ def check_gdal(path: str, layers: set[str]) -> list[str]:
     return out
 
 
+def check_xarray(path: str, layers: set[str]) -> list[str]:
+    """Python users and xarray-based consumers open GUNWs with xarray's h5netcdf engine, one group at a time:
+    every group must open that way, and a layer read so must equal what netCDF4 reads (fill -> NaN)."""
+    import xarray as xr
+
+    out = []
+    for group in L.groups(layers):
+        try:
+            with xr.open_dataset(path, group=group, engine="h5netcdf") as ds:
+                names = set(ds.variables)
+        except Exception as exc:  # noqa: BLE001 - an unreadable group is the violation
+            out.append(f"xarray (h5netcdf) cannot open group {group}: {exc}")
+            continue
+        if group == L.DATA and "unwrappedPhase" not in names:
+            out.append(f"xarray (h5netcdf) sees no unwrappedPhase in {group}")
+    if out:
+        return out
+    with xr.open_dataset(path, group=L.DATA, engine="h5netcdf") as ds:
+        via_xarray = ds["unwrappedPhase"].values.astype("f8")
+    with netCDF4.Dataset(path) as nc:
+        via_netcdf4 = np.ma.filled(_group(nc, L.DATA)["unwrappedPhase"][:].astype("f8"), np.nan)
+    if not np.array_equal(via_xarray, via_netcdf4, equal_nan=True):
+        out.append("unwrappedPhase read with xarray (h5netcdf) differs from netCDF4's")
+    return out
+
+
 def _check_unwrap_method(nc, rmd) -> list[str]:
     """unwrapMethod names a known method, and the one of the recorded config's unwrapper when it has one."""
     if "unwrapMethod" not in rmd.variables:
@@ -608,6 +634,7 @@ def validate(path, name: str | None = None, json_path=None, png_path=None, use_o
         out, layers = _check_netcdf(nc, path, name, use_ogr)
     if layers is not None:
         out += check_gdal(path, layers)
+        out += check_xarray(path, layers)
     if json_path is not None:
         out += check_json(json_path, name)
     if png_path is not None:
