@@ -1,7 +1,7 @@
 """HTTP server on 127.0.0.1 that replays the real recorded service responses in ../shared/data, with faults.
 
 One server stands in for every host; the client side (http_fetch.RewriteAdapter) sends the original host name in
-``X-Original-Host``. What is replayed, and from where (shared/data, see inputs-and-sources.md §7):
+``X-Original-Host``. What is replayed, and from where (shared/data, see docs/inputs.md §7):
 * CMR granule search (asf_search's POST /search/granules.umm_json): the recorded UMM-G records of the
   asf_search test resources, filtered by the requested ``readable_granule_name[]`` (CMR's own envelope: hits/items);
 * the ASF orbit bucket listing (``s1-orbits.s3.amazonaws.com/?prefix=AUX_RESORB[&marker=...]``): the three

@@ -29,7 +29,7 @@ def _header(name: str, mission: str, start: dt.datetime, stop: dt.datetime) -> l
         "    <Fixed_Header>",
         f"      <File_Name>{stem}</File_Name>",
         "      <File_Description>Precise Orbit Ephemerides (POE) Orbit File</File_Description>",
-        "      <Notes>SYNTHETIC: circular Keplerian orbit with Earth rotation, made by synth_s1.py</Notes>",
+        "      <Notes>SYNTHETIC: circular Keplerian orbit with Earth rotation, made by gunw demo-pair</Notes>",
         f"      <Mission>Sentinel-1{mission[-1]}</Mission>",
         "      <File_Class>OPER</File_Class>",
         "      <File_Type>AUX_POEORB</File_Type>",

@@ -72,7 +72,7 @@ def _formulas(m: SceneModel) -> dict:
     p = m.p
     sigma_r = m.r_span / 6
     return {
-        "generator": "scripts/synth_s1.py",
+        "generator": "gunw demo-pair (gunw_workflow.demo)",
         "units": "rad",
         "formula": (
             "phi(t, r) = 2*pi*ramp_cycles*(r - r0)/r_span + bump_rad*exp(-(((t - t_mid)/sigma_t)**2 + "

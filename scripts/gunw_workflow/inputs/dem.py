@@ -5,7 +5,7 @@ degrees). Tiles are fetched with http_fetch (retries, verified as readable GeoTI
 shared by every frame, then dem_stitcher stitches them offline: ``glo_30``, ellipsoidal heights, ``Point``
 (pixel-centre) labels, NaN -> 0. Both DEMs are written as ISCE rasters (raw float32 + .xml + .vrt) with the
 ``reference`` = WGS84 property (without it ISCE treats the heights as EGM96) and an absolute ``file_name``
-(stage_inputs rewrites it to the staged path).
+(`gunw stage-dem` rewrites it to the staged path).
 """
 
 from __future__ import annotations

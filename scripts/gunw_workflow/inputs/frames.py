@@ -1,6 +1,6 @@
 """ARIA frames from the GeoJSON zips shipped in the s1_frame_enumerator wheel, read offline, lazily and cached.
 
-Two tables (see shared/docs/inputs-and-sources.md §3): the latitude-aligned frame (topsApp ROI) and the GUNW
+Two tables (see docs/inputs.md §3): the latitude-aligned frame (topsApp ROI) and the GUNW
 footprint (product extent). Both are parsed with the json module (no geopandas import, ~0.7 s for the frame table)
 and only when a frame id is actually used. Antimeridian frames have two rows with the same id; every row is kept
 and the caller picks the one that overlaps its scenes.

@@ -250,7 +250,7 @@ def plan(step: str, settings: dict, keep_intermediates: bool) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run one ISCE2 topsApp step in a pair's topsApp directory, guarding ISCE2's silent failures "
-        "and verifying the outputs listed for it in the step table (scripts/topsapp_steps.py)."
+        "and verifying the outputs listed for it in the step table (gunw_workflow/topsapp/steps.py)."
     )
     parser.add_argument(
         "--pair-dir",

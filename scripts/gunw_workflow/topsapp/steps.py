@@ -1,8 +1,8 @@
 """The one table of ISCE2 topsApp's 24 steps: what each writes, what invalidates it, what is heavy.
 
-Rules (workflow/rules/topsapp.smk) are generated from STEPS; run_topsapp_step.py verifies outputs from it; the
+Rules (workflow/rules/topsapp.smk) are generated from STEPS; the step runner (topsapp/run_step.py) verifies outputs from it; the
 tests check it against the real recording in ../shared/isce2-recorded/. File names come from that recording
-(ISCE2 2.6.5) and from the fact sheet docs (isce2-topsapp.md §1, §3, §6).
+(ISCE2 2.6.5) and from docs/isce2-steps.md §1, §3, §6.
 
 `settings` everywhere is the dict of topsApp properties rendered from the config (topsapp_xml.topsapp_properties):
 exact ISCE property names -> Python values.
@@ -77,10 +77,10 @@ class Step:
     """Glob patterns each of which must match >= 1 non-empty file after the step (burst files: count unknown at
     DAG time)."""
     invalidated_by: tuple[str, ...] = ()
-    """topsApp properties whose change makes this step the first one to re-run (fact sheet §3)."""
+    """topsApp properties whose change makes this step the first one to re-run (docs/isce2-steps.md §3)."""
     heavy: tuple[Heavy, ...] = ()
     pre_clean: tuple[str, ...] = ()
-    """Files removed before the step runs because ISCE would silently reuse them (pitfalls 3 and 4)."""
+    """Files removed before the step runs because ISCE would silently reuse them (docs/isce2-steps.md, pitfalls 3 and 4)."""
     description: str = ""
     cost: Cost = Cost()
     """How the step's time, memory and disk grow with the pair (gunw_workflow.resources has the model)."""
@@ -412,10 +412,10 @@ STEPS: tuple[Step, ...] = (
 STEP_NAMES: tuple[str, ...] = tuple(s.name for s in STEPS)
 BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}
 
-# Written by every step (pitfall 8): never declare them as outputs.
+# Written by every step (docs/isce2-steps.md, pitfall 8): never declare them as outputs.
 SHARED_FILES = ("topsProc.xml", "isce.log", "topsinsar.log", "tmp.unw", "denseampcor.log", "merged/dem.crop")
 
-# Files ISCE reads implicitly from the cwd besides the given topsApp.xml (pitfall 9).
+# Files ISCE reads implicitly from the cwd besides the given topsApp.xml (docs/isce2-steps.md, pitfall 9).
 STRAY_CONFIG_FILES = (
     "topsinsar.xml",
     "s1atops.xml",

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 from gunw_workflow import pair_json
 from gunw_workflow.topsapp import isce_files
 
-# Property names exactly as ISCE2 2.6.5 spells them (fact sheet isce2-topsapp.md §5). ISCE matches them
+# Property names exactly as ISCE2 2.6.5 spells them (docs/isce2-steps.md §5). ISCE matches them
 # case-insensitively with whitespace removed; we keep the canonical spelling.
 KNOWN_PROPERTIES = frozenset(
     {
@@ -123,7 +123,7 @@ def looks(cfg: dict) -> tuple[int, int]:
 
 
 def geocode_list(cfg: dict) -> list[str]:
-    """ISCE's default list misses the connected components and mangles topophase.ion (fact sheet §5)."""
+    """ISCE's default list misses the connected components and mangles topophase.ion (docs/isce2-steps.md §5)."""
     files = [
         "merged/phsig.cor",
         "merged/topophase.cor",
