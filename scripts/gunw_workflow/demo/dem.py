@@ -95,10 +95,11 @@ def write_dem(m: SceneModel, grid: DemGrid, path: Path) -> np.ndarray:
     return dem
 
 
-def write_water_mask(grid: DemGrid, path: Path) -> None:
-    """All land (0; 1/255 would be water) on the DEM grid."""
+def write_geotiff(grid: DemGrid, path: Path, band: np.ndarray, nodata=None, **tags) -> None:
+    """One band on the DEM grid as a deflated GeoTIFF (EPSG:4326)."""
     import rasterio
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(
         path,
         "w",
@@ -106,9 +107,17 @@ def write_water_mask(grid: DemGrid, path: Path) -> None:
         width=grid.width,
         height=grid.length,
         count=1,
-        dtype="uint8",
+        dtype=band.dtype.name,
         crs="EPSG:4326",
         transform=grid.transform(),
+        nodata=nodata,
         compress="deflate",
     ) as ds:
-        ds.write(np.zeros((grid.length, grid.width), np.uint8), 1)
+        ds.write(band, 1)
+        if tags:
+            ds.update_tags(**tags)
+
+
+def write_water_mask(grid: DemGrid, path: Path) -> None:
+    """All land (0; 1/255 would be water) on the DEM grid."""
+    write_geotiff(grid, path, np.zeros((grid.length, grid.width), np.uint8))

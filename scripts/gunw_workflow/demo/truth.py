@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from gunw_workflow import s1_ids
-from gunw_workflow.demo.dem import DemGrid
+from gunw_workflow.demo.dem import DemGrid, write_geotiff
 from gunw_workflow.demo.orbit_model import INCLINATION_DEG, ORBIT_RADIUS
 from gunw_workflow.demo.scene import (
     AZIMUTH_TIME_INTERVAL,
@@ -35,26 +35,14 @@ def truth_phase(m: SceneModel, grid: DemGrid, dem: np.ndarray) -> np.ndarray:
 
 
 def write_phase(truth: np.ndarray, grid: DemGrid, path: Path) -> None:
-    import rasterio
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(
+    write_geotiff(
+        grid,
         path,
-        "w",
-        driver="GTiff",
-        width=grid.width,
-        height=grid.length,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=grid.transform(),
+        truth.astype(np.float32),
         nodata=float("nan"),
-        compress="deflate",
-    ) as ds:
-        ds.write(truth, 1)
-        ds.update_tags(
-            units="rad", description="injected interferometric phase (reference * conj(secondary))"
-        )
+        units="rad",
+        description="injected interferometric phase (reference * conj(secondary))",
+    )
 
 
 def perpendicular_baseline(m: SceneModel) -> float:
