@@ -256,9 +256,14 @@ def topsapp_step_inputs(step):
         d = {}
         prev = topsapp_steps.previous(step)
         if prev:
-            # PICKLE/<prev> and PICKLE/<prev>.xml come from one job: one of them carries the dependency (fewer
-            # files to resolve when planning thousands of pairs); the runner checks that both exist
-            d["prev"] = pair.pickle_xml(prev)
+            # every file the previous step declares, not only its PICKLE: a setting that gives an earlier step
+            # a new output (unwrapper icu, ionosphere on, a second swath) must make Snakemake ask for it, or the
+            # step would never re-run (Snakemake checks only requested outputs for being missing, and skips the
+            # params check of a job with outputs that have no metadata). PICKLE/<prev> comes with its .xml.
+            d["prev"] = [pair.pickle_xml(prev)] + [
+                pair.topsapp_file(f)
+                for f in topsapp_steps.BY_NAME[prev].declared(TOPSAPP_PROPERTIES)
+            ]
         for name in topsapp_steps.BY_NAME[step].reads:
             d[name] = pair.staged(name)
         d["heavy"] = [
