@@ -247,7 +247,9 @@ def test_water_mask_from_replayed_natural_earth(services, tmp_path):
     services.lb.fault("naciscdn.org", "ne_10m_land", ["truncate"])
     out = tmp_path / "wm" / "water_mask.wgs84"
     argv = ["--bounds", "-119", "33", "-117", "34", "--out", str(out), "--source", str(tmp_path / "ne.zip")]
-    assert download_water_mask.main(argv + ["--base-url", services.url, "--tries", "3", "--backoff", "0"]) == 0
+    assert (
+        download_water_mask.main(argv + ["--base-url", services.url, "--tries", "3", "--backoff", "0"]) == 0
+    )
     mask = np.fromfile(out, dtype="uint8").reshape(1200, 2400)
     assert set(np.unique(mask)) == {0, 255}
     assert mask[-1, 0] == 255 and mask[0, -1] == 0  # Pacific south-west, land north-east (Los Angeles area)

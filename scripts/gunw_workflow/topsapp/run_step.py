@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gunw_workflow import pair_json
 from gunw_workflow.layout import TOPSAPP_XML, PairDir, pickle_files
-from gunw_workflow.topsapp import isce2_runtime, topsapp_xml
+from gunw_workflow.topsapp import isce2_runtime, output_checks, topsapp_xml
 from gunw_workflow.topsapp.steps import BY_NAME, STEP_NAMES, STRAY_CONFIG_FILES, heavy_handoffs, previous
 
 SILENT_FAILURE_MESSAGES = (
@@ -49,7 +49,8 @@ def _nonempty(path: Path) -> bool:
 
 
 def verify_outputs(workdir: Path, step: str, expect: list[str], checks: list[str]) -> list[str]:
-    """Problems with the step's outputs (empty list = all good)."""
+    """Problems with the step's outputs (empty list = all good): missing or empty files, missing bursts,
+    rasters whose size disagrees with their header."""
     problems = []
     for rel in pickle_files(step) + expect:
         if not _nonempty(workdir / rel):
@@ -57,7 +58,12 @@ def verify_outputs(workdir: Path, step: str, expect: list[str], checks: list[str
     for pattern in checks:
         if not any(_nonempty(Path(p)) for p in glob.glob(str(workdir / pattern))):
             problems.append(f"no non-empty file matches {pattern}")
-    return problems
+    if problems:
+        return problems
+    try:
+        return output_checks.step_file_problems(workdir, expect, checks)
+    except (OSError, ValueError, AttributeError) as exc:
+        return [f"cannot count the bursts this step must write: {exc}"]
 
 
 def scan_log(text: str) -> list[str]:

@@ -412,6 +412,18 @@ STEPS: tuple[Step, ...] = (
 STEP_NAMES: tuple[str, ...] = tuple(s.name for s in STEPS)
 BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}
 
+# Per-burst files: the directories (prefix of a `checks` pattern) whose files come one per burst, and which bursts:
+# "reference"/"secondary" = every burst of that swath product, "common" = the common bursts (reference numbering)
+# that computeBaselines records in topsProc.xml (docs/isce2-steps.md, "Output checks").
+BURST_FILES = (
+    ("reference/IW{n}/burst_", "reference"),
+    ("secondary/IW{n}/burst_", "secondary"),
+    ("geom_reference/IW{n}/", "common"),
+    ("fine_offsets/IW{n}/", "common"),
+    ("fine_coreg/IW{n}/burst_", "common"),
+    ("fine_interferogram/IW{n}/burst_", "common"),
+)
+
 # Written by every step (docs/isce2-steps.md, pitfall 8): never declare them as outputs.
 SHARED_FILES = ("topsProc.xml", "isce.log", "topsinsar.log", "tmp.unw", "denseampcor.log", "merged/dem.crop")
 
