@@ -50,6 +50,14 @@ if _unknown:
     )
 
 
+# One writer per results_dir (Snakemake's own lock only covers runs from the same working directory).
+onstart:
+    try:
+        HELD_LOCKS.append(run_lock.acquire(RUN.run_lock))  # held until this process exits
+    except run_lock.RunLocked as exc:
+        raise WorkflowError(str(exc))
+
+
 # Every configured pair, packaged and validated.
 rule all:
     default_target: True

@@ -180,3 +180,37 @@ def test_looks_change_with_kept_intermediates_reruns_only_from_mergebursts(tmp_p
         after[s] == before[s] for s in ("startup", "preprocess", "topo", "fineresamp", "ion", "burstifg")
     )
     assert '<property name="range looks">4</property>' in (pair_dir / "topsapp" / "topsApp.xml").read_text()
+
+
+def test_a_second_run_on_the_same_results_dir_is_refused(tmp_path):
+    """Two runs from different working directories on one results_dir: the second stops before any job, and
+    the running pair's files are not touched."""
+    results = tmp_path / "shared-results"
+    started = tmp_path / "unwrap.started"
+    shim_dir = _slow_unwrap_shim(tmp_path / "shim", started)
+    first = subprocess.Popen(
+        snakemake_cmd(tmp_path / "a", DEMO, "--until", "topsapp_unwrap", config={"results_dir": results}),
+        env=double_env([shim_dir]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 300
+        while not started.exists() and time.time() < deadline and first.poll() is None:
+            time.sleep(0.1)
+        assert started.exists(), "the first run never reached unwrap"
+        (pair_json,) = results.glob("*/pair.json")
+        before = pair_json.stat().st_mtime_ns
+        second = run_snakemake(
+            tmp_path / "b", DEMO, config={"results_dir": results}, check=False, timeout=300
+        )
+        assert second.returncode != 0
+        assert (
+            "another Snakemake run is writing into" in second.stderr and str(tmp_path / "a") in second.stderr
+        )
+        assert pair_json.stat().st_mtime_ns == before
+        assert not list((tmp_path / "b").glob("demo/inputs/slc/*.zip"))  # refused before any job ran
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()

@@ -237,6 +237,11 @@ class RunLayout:
     def products(self) -> str:
         return _join(self.results_dir, "products")
 
+    @property
+    def run_lock(self) -> str:
+        """Held by the Snakemake run that writes into results_dir (gunw_workflow.run_lock)."""
+        return _join(self.results_dir, ".gunw-run.lock")
+
 
 def delivery(products_dir: str, product_id: str, suffix: str) -> str:
     """The delivered copy ``<products_dir>/<id>/<id><suffix>`` of a valid product."""

@@ -17,6 +17,7 @@ try:
     from gunw_workflow import layout as run_layout
     from gunw_workflow import pair_list
     from gunw_workflow import resources as job_resources
+    from gunw_workflow import run_lock
     from gunw_workflow.inputs import offline_checks
     from gunw_workflow.product import gunw_name
     from gunw_workflow.topsapp import steps as topsapp_steps
@@ -66,6 +67,7 @@ if (
     )
 
 # ---- the run layout: every path below comes from it ----
+HELD_LOCKS = []  # the results_dir lock of a run that executes jobs (Snakefile onstart)
 RUN = run_layout.RunLayout(config["results_dir"], config["cache_dir"])
 CACHE = RUN.cache
 P = RUN.pair("{pair}")  # the pair directory as a Snakemake pattern
