@@ -427,6 +427,22 @@ def test_esd_conformance(recorded, tmp_path):
     assert "secondarytimingcorrection" in (run / "PICKLE" / "esd.xml").read_text()
 
 
+def test_esd_rangecoreg_needs_wide_bursts(tmp_path):
+    """ISCE2's rangecoreg keeps 1000 samples clear at both edges: on 540-sample bursts it has no Ampcor location
+    and fails (exit 1), which is why ESD runs need bursts wider than about 2,200 samples."""
+    p = mini_safe.make_pair(str(tmp_path))
+    run = tmp_path / "run"
+    run.mkdir()
+    props = {"do ESD": "True", "do ionosphere correction": "False"}
+    (run / "topsApp.xml").write_text(mini_safe.topsapp_xml(p, str(run), **props))
+    for step in steps.STEP_NAMES[: steps.STEP_NAMES.index("esd") + 1]:
+        r = topsapp(run, "topsApp.xml", f"--dostep={step}")
+        assert r.returncode == 0, (step, r.stdout[-2000:], r.stderr[-2000:])
+    r = topsapp(run, "topsApp.xml", "--dostep=rangecoreg")
+    assert r.returncode == 1 and "1000-sample margins" in r.stderr, r.stderr[-2000:]
+    assert not (run / "PICKLE" / "rangecoreg").exists()
+
+
 def test_dense_conformance(recorded, tmp_path):
     run, manifests = run_variant(
         tmp_path,

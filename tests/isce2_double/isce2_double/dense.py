@@ -2,6 +2,8 @@
 
 Why: ISCE materialises merged/{reference,secondary}.slc.full (ENVI via gdal_translate, reused when present), its
 offset grid follows DenseAmpcor's window/search/skip/margin rules, and geocodeoffsets rewrites merged/dem.crop.
+The offsets are measured (amplitude cross-correlation with sub-pixel peak, like Ampcor without oversampling), so
+a coregistered pair gives small non-zero offsets and the packaged offset layers carry values.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, signal
 
 from . import isceio
 from .context import Context
@@ -67,16 +69,43 @@ def _materialised_slcs(suffix: str) -> dict:
     return data
 
 
-def _window_snr(ref: np.ndarray, sec: np.ndarray, lines, samples, hh: int, hw: int) -> np.ndarray:
-    """Correlation-peak SNR stand-in per offset location (coherence c of the two windows -> c / (1 - c))."""
-    snr = np.zeros((len(lines), len(samples)), np.float32)
-    for i, li in enumerate(lines):
-        for j, sj in enumerate(samples):
-            m = ref[li - hh : li + hh, sj - hw : sj + hw]
-            s = sec[li - hh : li + hh, sj - hw : sj + hw]
-            c = np.abs(np.vdot(m, s)) / max(np.sqrt(np.vdot(m, m).real * np.vdot(s, s).real), 1e-12)
-            snr[i, j] = c / max(1 - c, 1e-3)
-    return snr
+def _peak_subpixel(surface: np.ndarray) -> tuple[float, float, float] | None:
+    """(row, col, value) of the correlation peak, refined by a parabola along each axis; None when the peak
+    lies on the edge of the search area (Ampcor reports no offset there)."""
+    i, j = np.unravel_index(int(np.argmax(surface)), surface.shape)
+    if not (0 < i < surface.shape[0] - 1 and 0 < j < surface.shape[1] - 1):
+        return None
+
+    def vertex(a: float, b: float, c: float) -> float:
+        den = a - 2 * b + c
+        return 0.0 if den == 0 else 0.5 * (a - c) / den
+
+    di = vertex(surface[i - 1, j], surface[i, j], surface[i + 1, j])
+    dj = vertex(surface[i, j - 1], surface[i, j], surface[i, j + 1])
+    return i + di, j + dj, float(surface[i, j])
+
+
+def chip_offset(ref: np.ndarray, sec: np.ndarray, li: int, sj: int, half: tuple, search: tuple):
+    """Ampcor-like offset at (li, sj): normalised cross-correlation of the detected reference chip
+    (2*half lines x samples) over the secondary search area (+- search); returns (down, across, snr), offsets
+    = secondary position - reference position in pixels, (0, 0, 0) when no peak is found."""
+    (hh, hw), (sh, sw) = half, search
+    m = np.abs(ref[li - hh : li + hh, sj - hw : sj + hw]).astype(float)
+    s = np.abs(sec[li - hh - sh : li + hh + sh, sj - hw - sw : sj + hw + sw]).astype(float)
+    m -= m.mean()
+    num = signal.fftconvolve(s, m[::-1, ::-1], mode="valid")
+    ones = np.ones(m.shape)
+    n = m.size
+    s_sum = signal.fftconvolve(s, ones, mode="valid")
+    s_sq = signal.fftconvolve(s * s, ones, mode="valid")
+    den = np.sqrt(np.maximum(s_sq - s_sum**2 / n, 0.0) * float((m * m).sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ncc = np.where(den > 0, num / den, 0.0)
+    peak = _peak_subpixel(ncc)
+    if peak is None or peak[2] <= 0:
+        return 0.0, 0.0, 0.0
+    mean_abs = float(np.abs(ncc).mean())
+    return peak[0] - sh, peak[1] - sw, peak[2] / mean_abs if mean_abs > 0 else 0.0
 
 
 def step_denseoffsets(ctx: Context) -> None:
@@ -91,9 +120,15 @@ def step_denseoffsets(ctx: Context) -> None:
     lines = d0 + kd * np.arange(nd)
     samples = a0 + ka * np.arange(na)
     hw, hh = int(app["ampcor_window_width"]) // 2, int(app["ampcor_window_height"]) // 2
+    search = (int(app["ampcor_search_height"]), int(app["ampcor_search_width"]))
     az = np.zeros((nd, na), np.float32)
     rg = np.zeros((nd, na), np.float32)
-    snr = _window_snr(data["reference"], data["secondary"], lines, samples, hh, hw)
+    snr = np.zeros((nd, na), np.float32)
+    for i, li in enumerate(lines):
+        for j, sj in enumerate(samples):
+            az[i, j], rg[i, j], snr[i, j] = chip_offset(
+                data["reference"], data["secondary"], int(li), int(sj), (hh, hw), search
+            )
     cov = [
         np.full((nd, na), 1e-3, np.float32),
         np.full((nd, na), 1e-3, np.float32),

@@ -2,6 +2,8 @@
 
 Why: the corrections land in the PICKLE (``secondaryTimingCorrection``, ``secondaryRangeCorrection``) and change
 fineoffsets and everything after it; ``esd`` raises (exit 1) when no overlap point passes the coherence threshold.
+rangecoreg reads what ISCE2's reads (the reference and coarse-coregistered overlap bursts, not the coarse offsets)
+and, with Ampcor's 1000-sample margins, fails on bursts narrower than about 2,200 samples, as ISCE2 does.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import numpy as np
 
 from . import isceio, proc
-from .context import Context, ml_coords
+from .context import Context, ml_coords, read_slc, read_vrt
 from .overlaps import esd_swaths, overlap_pairs, pairname
 
 
@@ -118,23 +120,63 @@ def step_esd(ctx: Context) -> None:
     ctx.state["secondaryTimingCorrection"] = est
 
 
+RANGECOREG_WINDOW = (32, 64)  # Ampcor window (lines, samples), fixed in ISCE2's rangecoreg
+RANGECOREG_SEARCH = (16, 16)
+RANGECOREG_MARGIN = 1000  # samples kept clear at both edges of the overlap
+RANGECOREG_LOCATIONS_ACROSS = 40
+
+
+def _rangecoreg_locations(n: int, width: int) -> tuple[list[int], list[int], int]:
+    """(lines, samples, down search) of the Ampcor locations inside one overlap; empty when the overlap is too
+    narrow for the 1000-sample margins or too short for the window."""
+    (wh, ww), (sh, sw) = RANGECOREG_WINDOW, RANGECOREG_SEARCH
+    sh = min(sh, (n - wh) // 2 - 1)
+    first = RANGECOREG_MARGIN + ww // 2 + sw
+    last = width - RANGECOREG_MARGIN - ww // 2 - sw
+    if sh < 1 or last < first:
+        return [], [], sh
+    step = max(1, (last - first) // RANGECOREG_LOCATIONS_ACROSS)
+    return [n // 2], list(range(first, last + 1, step)), sh
+
+
+def _overlap_range_offsets(ctx: Context, swath: int, thr: float) -> np.ndarray:
+    """Range offsets (pixels) of the coarse-coregistered overlap bursts against the reference overlap bursts at
+    the Ampcor locations whose SNR passes ``offset SNR threshold``."""
+    from .dense import chip_offset
+
+    ref, pairs = overlap_pairs(ctx, swath)
+    rdir = os.path.join(ctx.state["referenceSlcProduct"], "overlaps", f"IW{swath}")
+    cdir = os.path.join("coarse_coreg", "overlaps", f"IW{swath}")
+    half = (RANGECOREG_WINDOW[0] // 2, RANGECOREG_WINDOW[1] // 2)
+    out = []
+    for i, j, _start, n, _shift in pairs:
+        lines, samples, sh = _rangecoreg_locations(n, ref["bursts"][i]["samples"])
+        if not samples:
+            raise Exception(
+                f"rangecoreg: overlap IW{swath} {pairname(i, j)} ({ref['bursts'][i]['samples']} samples x {n} "
+                f"lines) leaves no Ampcor location inside the {RANGECOREG_MARGIN}-sample margins"
+            )
+        for which in ("top", "bot"):
+            name = f"burst_{which}_{pairname(i, j)}.slc"
+            m, s = read_vrt(os.path.join(rdir, name)), read_slc(os.path.join(cdir, name))
+            for li in lines:
+                for sj in samples:
+                    _, rg, snr = chip_offset(m, s, li, sj, half, (sh, RANGECOREG_SEARCH[1]))
+                    if snr > thr:
+                        out.append(rg)
+    return np.asarray(out, float)
+
+
 def step_rangecoreg(ctx: Context) -> None:
     if not ctx.app["do_esd"]:
         return
-    vals = []
-    for swath in esd_swaths(ctx):
-        _, pairs = overlap_pairs(ctx, swath)
-        for i, j, *_ in pairs:
-            for which in ("top", "bot"):
-                rg = isceio.read_image(
-                    os.path.join(
-                        "coarse_offsets", "overlaps", f"IW{swath}", f"range_{which}_{pairname(i, j)}.off"
-                    )
-                )[0]
-                vals.append(rg.ravel())
-    sec = ctx.product("secondary", esd_swaths(ctx)[0]) if esd_swaths(ctx) else None
-    v = np.concatenate(vals) if vals else np.zeros(1)
-    dr = sec["bursts"][0]["range_pixel_size"] if sec else 1.0
+    thr = float(ctx.app["offset_snr_threshold"])
+    swaths = esd_swaths(ctx)
+    vals = [_overlap_range_offsets(ctx, swath, thr) for swath in swaths]
+    v = np.concatenate(vals) if vals else np.array([])
+    if v.size == 0:
+        raise Exception("rangecoreg: no Ampcor offset passed the offset SNR threshold")
+    dr = ctx.product("secondary", swaths[0])["bursts"][0]["range_pixel_size"]
     corr = float(np.median(v)) * dr
     plot(os.path.join("ESD", "rangeMisregistration.jpg"), "RGB", v, f"range misregistration: {corr:.4f} m")
     ctx.state["secondaryRangeCorrection"] = corr
