@@ -6,7 +6,10 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+import yaml
 
 from conftest import DOUBLE_BIN, REPO
 
@@ -20,7 +23,31 @@ def double_env(extra_path: list[Path] | None = None) -> dict:
     return env
 
 
-def snakemake_cmd(workdir: Path, configfile: Path, *args: str, config: dict | None = None) -> list[str]:
+def configfiles(configfile: Path | Sequence[Path]) -> list[Path]:
+    """One config file or several (later files override earlier ones key by key, as Snakemake merges them)."""
+    return [configfile] if isinstance(configfile, (str, Path)) else list(configfile)
+
+
+def merged_config(configfile: Path | Sequence[Path]) -> dict:
+    """The configuration Snakemake sees for these files (before schema defaults): nested dicts merged in order."""
+
+    def update(base: dict, new: dict) -> dict:
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                update(base[key], value)
+            else:
+                base[key] = value
+        return base
+
+    out: dict = {}
+    for f in configfiles(configfile):
+        update(out, yaml.safe_load(Path(f).read_text()) or {})
+    return out
+
+
+def snakemake_cmd(
+    workdir: Path, configfile: Path | Sequence[Path], *args: str, config: dict | None = None, cores: int = 2
+) -> list[str]:
     cmd = [
         sys.executable,
         "-m",
@@ -30,9 +57,9 @@ def snakemake_cmd(workdir: Path, configfile: Path, *args: str, config: dict | No
         "--directory",
         str(workdir),
         "--configfile",
-        str(configfile),
+        *[str(f) for f in configfiles(configfile)],
         "--cores",
-        "2",
+        str(cores),
     ]
     if config:
         cmd += ["--config"] + [f"{k}={v}" for k, v in config.items()]

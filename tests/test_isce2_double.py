@@ -20,7 +20,7 @@ DOUBLE = HERE / "isce2_double"
 sys.path.insert(0, str(DOUBLE))
 
 import mini_safe  # noqa: E402
-from isce2_double import config, isceio, steps, swathxml  # noqa: E402
+from isce2_double import config, geocode, isceio, steps, swathxml  # noqa: E402
 
 SHARED = HERE.parent.parent / "shared"
 REC = SHARED / "isce2-recorded"
@@ -163,7 +163,7 @@ def test_geocode_grid_reproduces_recording(recorded, variant, shape):
         hdr = isceio.read_header(str(recorded / "standard" / "inputs" / "dem.wgs84.xml"))
         assert (hdr.x0, hdr.dx, hdr.y0, hdr.dy) == (info.x0, info.dx, info.y0, info.dy)
     bbox = config.load_config([str(recorded / variant / "topsApp.xml")])["app"]["geocode_bbox"]
-    g = steps.geo_grid(info, bbox)
+    g = geocode.geo_grid(info, bbox)
     assert (g["width"], g["length"]) == shape
     man = load_manifest(variant)["geocode"]["merged/dem.crop"]
     assert (str(g["width"]), str(g["length"])) == (man["width"], man["height"])
@@ -427,6 +427,22 @@ def test_esd_conformance(recorded, tmp_path):
     assert "secondarytimingcorrection" in (run / "PICKLE" / "esd.xml").read_text()
 
 
+def test_esd_rangecoreg_needs_wide_bursts(tmp_path):
+    """ISCE2's rangecoreg keeps 1000 samples clear at both edges: on 540-sample bursts it has no Ampcor location
+    and fails (exit 1), which is why ESD runs need bursts wider than about 2,200 samples."""
+    p = mini_safe.make_pair(str(tmp_path))
+    run = tmp_path / "run"
+    run.mkdir()
+    props = {"do ESD": "True", "do ionosphere correction": "False"}
+    (run / "topsApp.xml").write_text(mini_safe.topsapp_xml(p, str(run), **props))
+    for step in steps.STEP_NAMES[: steps.STEP_NAMES.index("esd") + 1]:
+        r = topsapp(run, "topsApp.xml", f"--dostep={step}")
+        assert r.returncode == 0, (step, r.stdout[-2000:], r.stderr[-2000:])
+    r = topsapp(run, "topsApp.xml", "--dostep=rangecoreg")
+    assert r.returncode == 1 and "1000-sample margins" in r.stderr, r.stderr[-2000:]
+    assert not (run / "PICKLE" / "rangecoreg").exists()
+
+
 def test_dense_conformance(recorded, tmp_path):
     run, manifests = run_variant(
         tmp_path,
@@ -439,7 +455,8 @@ def test_dense_conformance(recorded, tmp_path):
 
 def test_synth_s1_pair_two_swaths_zips(tmp_path):
     """The project's generator (zipped SAFEs, Earth-rotating orbit, hilly DEM, IW1+IW2) through geocode."""
-    synth_s1 = pytest.importorskip("synth_s1")
+    from gunw_workflow.demo import synth as synth_s1
+
     ref_id = "S1A_IW_SLC__1SDV_20220212T222803_20220212T222830_041886_04FCA3_2B3E"
     sec_id = "S1A_IW_SLC__1SDV_20220131T222803_20220131T222830_041711_04F690_8F5F"
     synth_s1.generate_pair(tmp_path / "in", ref_id, sec_id, swaths=(1, 2))

@@ -1,7 +1,8 @@
 """Tiny synthetic Sentinel-1 IW SLC pair (SAFE dirs or zips), EOFs and a flat ISCE DEM for the double's tests.
 
-Why: the double's own tests need inputs that follow the recorded scene recipe (fact sheet section 10 and
-../shared/isce2-recorded/README.md) without depending on the project's full generator.
+Why: the double's own tests need inputs shaped like the recorded ISCE2 runs' scene (3 bursts of 530 lines, 440-line
+burst step, 540 samples, or 2240 samples for ESD; zero baseline; flat 1" DEM) without depending on the project's
+full generator.
 """
 
 from __future__ import annotations
@@ -129,6 +130,80 @@ def truth_phase(total_lines: int, width: int) -> np.ndarray:
     )
 
 
+def _write_safe(
+    inputs: str,
+    t_first: dt.datetime,
+    orbit_number: int,
+    sid: str,
+    geom: dict,
+    vecs,
+    stack: np.ndarray,
+    zipped: bool,
+) -> str:
+    """One SAFE (manifest, IW1 annotation, CInt16 measurement TIFF) under ``inputs``, optionally zipped."""
+    import rasterio
+
+    width, lines, nbursts = geom["width"], geom["lines"], geom["nbursts"]
+    t_end = t_first + dt.timedelta(seconds=10)
+    name = f"S1A_IW_SLC__1SDV_{t_first:%Y%m%dT%H%M%S}_{t_end:%Y%m%dT%H%M%S}_{orbit_number:06d}_{sid}.SAFE"
+    safe_dir = os.path.join(inputs, name)
+    base = f"s1a-iw1-slc-vv-{t_first:%Y%m%dt%H%M%S}-{t_end:%Y%m%dt%H%M%S}-{orbit_number:06d}-{sid[:6].lower()}-004"
+    os.makedirs(os.path.join(safe_dir, "annotation"), exist_ok=True)
+    os.makedirs(os.path.join(safe_dir, "measurement"), exist_ok=True)
+    with open(os.path.join(safe_dir, "manifest.safe"), "w") as fh:
+        fh.write(manifest_xml("003.31"))
+    with open(os.path.join(safe_dir, "annotation", base + ".xml"), "w") as fh:
+        fh.write(
+            annotation_xml(
+                "S1A",
+                orbit_number,
+                t_first,
+                geom["near"],
+                width,
+                lines,
+                nbursts,
+                geom["step"],
+                vecs,
+                geom["fvs"],
+                geom["lvs"],
+            )
+        )
+    ci = np.zeros((nbursts * lines, width), np.complex64)
+    ci[:] = np.round(stack.real) + 1j * np.round(stack.imag)
+    with rasterio.open(
+        os.path.join(safe_dir, "measurement", base + ".tiff"),
+        "w",
+        driver="GTiff",
+        width=width,
+        height=nbursts * lines,
+        count=1,
+        dtype="complex_int16",
+    ) as ds:
+        ds.write(ci, 1)
+    if not zipped:
+        return safe_dir
+    zpath = safe_dir[: -len(".SAFE")] + ".zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_STORED) as zf:
+        for dirpath, _, files in os.walk(safe_dir):
+            for f in files:
+                full = os.path.join(dirpath, f)
+                zf.write(full, os.path.relpath(full, inputs))
+    return zpath
+
+
+def _write_flat_dem(inputs: str, width: int) -> str:
+    """Flat DEM, 1" posting, around the scene (wider for the ESD-sized bursts)."""
+    post = 1 / 3600.0
+    lat0, lon0 = 35.118472222222222, -118.02847222222222 - (0.04 if width > 1000 else 0.0)
+    cols = 205 if width <= 1000 else 515
+    dem = np.zeros((853, cols), np.int16)
+    path = os.path.join(inputs, "dem.wgs84")
+    isceio.write_image(
+        path, dem, "SHORT", "BIP", "dem", "demimage", coords=(lon0, post, lat0, -post), reference="WGS84"
+    )
+    return path
+
+
 def make_pair(
     root: str,
     width: int = 540,
@@ -139,8 +214,6 @@ def make_pair(
     seed: int = 1,
 ) -> dict:
     """Write inputs/{ref,sec SAFE, orbits/, dem.wgs84} under ``root``; returns their paths and the truth."""
-    import rasterio
-
     rng = np.random.default_rng(seed)
     inputs = os.path.join(root, "inputs")
     os.makedirs(inputs, exist_ok=True)
@@ -154,11 +227,17 @@ def make_pair(
     orb = geometry.Orbit(probe)
     tc, rc = geometry.geo2rdr(orb, np.array([35.0]), np.array([-118.0]), np.array([0.0]), orb.sec(t_ref))
     t_center = orb.epoch + dt.timedelta(seconds=float(tc[0]))
-    near = float(rc[0]) - width / 2 * dr
+    geom = {
+        "width": width,
+        "lines": lines,
+        "nbursts": nbursts,
+        "step": step,
+        "near": float(rc[0]) - width / 2 * dr,
+        "fvs": " ".join(["-1"] * 5 + ["10"] * (lines - 10) + ["-1"] * 5),
+        "lvs": " ".join(["-1"] * 5 + [str(width - 11)] * (lines - 10) + ["-1"] * 5),
+    }
     speck = (rng.normal(size=(total, width)) + 1j * rng.normal(size=(total, width))) * 60 / np.sqrt(2)
     phi = truth_phase(total, width)
-    fvs = " ".join(["-1"] * 5 + ["10"] * (lines - 10) + ["-1"] * 5)
-    lvs = " ".join(["-1"] * 5 + [str(width - 11)] * (lines - 10) + ["-1"] * 5)
     out = {"inputs": inputs, "truth": phi, "safes": {}}
     for kind, date, orbit_number, sid in (
         ("reference", dt.date(2020, 1, 1), 30001, "036EA1_AAAA"),
@@ -176,60 +255,8 @@ def make_pair(
         noise = (rng.normal(size=(total, width)) + 1j * rng.normal(size=(total, width))) * 15 / np.sqrt(2)
         img = speck + noise if kind == "reference" else speck * np.exp(-1j * phi) + noise
         stack = np.concatenate([img[k * step : k * step + lines] for k in range(nbursts)])
-        name = (
-            f"S1A_IW_SLC__1SDV_{t_first:%Y%m%dT%H%M%S}_{t_first + dt.timedelta(seconds=10):%Y%m%dT%H%M%S}"
-            f"_{orbit_number:06d}_{sid}.SAFE"
-        )
-        safe_dir = os.path.join(inputs, name)
-        base = f"s1a-iw1-slc-vv-{t_first:%Y%m%dt%H%M%S}-{t_first + dt.timedelta(seconds=10):%Y%m%dt%H%M%S}-{orbit_number:06d}-{sid[:6].lower()}-004"
-        os.makedirs(os.path.join(safe_dir, "annotation"), exist_ok=True)
-        os.makedirs(os.path.join(safe_dir, "measurement"), exist_ok=True)
-        with open(os.path.join(safe_dir, "manifest.safe"), "w") as fh:
-            fh.write(manifest_xml("003.31"))
-        with open(os.path.join(safe_dir, "annotation", base + ".xml"), "w") as fh:
-            fh.write(
-                annotation_xml(
-                    "S1A", orbit_number, t_first, near, width, lines, nbursts, step, vecs, fvs, lvs
-                )
-            )
-        ci = np.zeros((nbursts * lines, width), np.complex64)
-        ci[:] = np.round(stack.real) + 1j * np.round(stack.imag)
-        with rasterio.open(
-            os.path.join(safe_dir, "measurement", base + ".tiff"),
-            "w",
-            driver="GTiff",
-            width=width,
-            height=nbursts * lines,
-            count=1,
-            dtype="complex_int16",
-        ) as ds:
-            ds.write(ci, 1)
-        if zipped:
-            zpath = safe_dir[: -len(".SAFE")] + ".zip"
-            with zipfile.ZipFile(zpath, "w", zipfile.ZIP_STORED) as zf:
-                for dirpath, _, files in os.walk(safe_dir):
-                    for f in files:
-                        full = os.path.join(dirpath, f)
-                        zf.write(full, os.path.relpath(full, inputs))
-            out["safes"][kind] = zpath
-        else:
-            out["safes"][kind] = safe_dir
-    # flat DEM, 1" posting, around the scene
-    post = 1 / 3600.0
-    lat0, lon0 = 35.118472222222222, -118.02847222222222 - (0.04 if width > 1000 else 0.0)
-    cols = 205 if width <= 1000 else 515
-    dem = np.zeros((853, cols), np.int16)
-    isceio.write_image(
-        os.path.join(inputs, "dem.wgs84"),
-        dem,
-        "SHORT",
-        "BIP",
-        "dem",
-        "demimage",
-        coords=(lon0, post, lat0, -post),
-        reference="WGS84",
-    )
-    out["dem"] = os.path.join(inputs, "dem.wgs84")
+        out["safes"][kind] = _write_safe(inputs, t_first, orbit_number, sid, geom, vecs, stack, zipped)
+    out["dem"] = _write_flat_dem(inputs, width)
     out["orbits"] = os.path.join(inputs, "orbits")
     return out
 

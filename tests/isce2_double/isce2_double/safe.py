@@ -95,15 +95,14 @@ def track_number(mission: str, orbit: int) -> int:
     raise SafeError(f"Encountered unknown mission id {mission}")
 
 
-def read_annotation(xml: bytes) -> dict:
-    """Swath-level fields and bursts of an annotation file (the fields ISCE reads)."""
-    root = ET.fromstring(xml)
+def _swath_common(root: ET.Element) -> dict:
+    """Swath-level fields every burst of the annotation shares."""
     mission = _text(root, "adsHeader/missionId")
     orbit_number = int(_text(root, "adsHeader/absoluteOrbitNumber"))
     freq = float(_text(root, "generalAnnotation/productInformation/radarFrequency"))
     fs = float(_text(root, "generalAnnotation/productInformation/rangeSamplingRate"))
     proc = "imageAnnotation/processingInformation/swathProcParamsList/swathProcParams/"
-    common = {
+    return {
         "mission": mission,
         "swath": int(_text(root, "adsHeader/swath").strip()[-1]),
         "polarization": _text(root, "adsHeader/polarisation"),
@@ -128,8 +127,10 @@ def read_annotation(xml: bytes) -> dict:
         "az_window_coef": float(_text(root, proc + "azimuthProcessing/windowCoefficient")),
         "az_bw": float(_text(root, proc + "azimuthProcessing/processingBandwidth")),
     }
-    lines = int(_text(root, "swathTiming/linesPerBurst"))
-    samples = int(_text(root, "swathTiming/samplesPerBurst"))
+
+
+def _polynomials(root: ET.Element) -> tuple[list, list]:
+    """(azimuth FM-rate, Doppler-centroid) estimates: (azimuth time, reference range in m, coefficients)."""
     fm = []
     for el in root.findall("generalAnnotation/azimuthFmRateList/azimuthFmRate"):
         if el.find("c0") is not None:
@@ -141,23 +142,42 @@ def read_annotation(xml: bytes) -> dict:
     for el in root.findall("dopplerCentroid/dcEstimateList/dcEstimate"):
         coeffs = [float(v) for v in _text(el, "dataDcPolynomial").split()]
         dc.append((parse_time(_text(el, "azimuthTime")), 0.5 * C * float(_text(el, "t0")), coeffs))
+    return fm, dc
+
+
+def _valid_window(el: ET.Element) -> tuple[int, int, int, int]:
+    """(first valid line, number of valid lines, first valid sample, number of valid samples) of a burst:
+    the lines whose firstValidSample is >= 0, the samples valid on both the first and last valid line."""
+    fvs = [int(v) for v in _text(el, "firstValidSample").split()]
+    lvs = [int(v) for v in _text(el, "lastValidSample").split()]
+    first_line, nvalid = None, None
+    for i, v in enumerate(fvs):
+        if v >= 0 and first_line is None:
+            first_line = i
+        if v < 0 and first_line is not None and nvalid is None:
+            nvalid = i - first_line
+    if first_line is None or nvalid is None:
+        raise SafeError("firstValidSample list must start and end with -1 entries")
+    last_line = first_line + nvalid - 1
+    fsamp = max(fvs[first_line], fvs[last_line])
+    lsamp = min(lvs[first_line], lvs[last_line])
+    return first_line, nvalid, fsamp, lsamp - fsamp
+
+
+def _nearest(estimates: list, t: dt.datetime):
+    """(reference range, coefficients) of the estimate closest in time to t (zero polynomial if none)."""
+    if not estimates:
+        return (0.0, [0.0])
+    return min(estimates, key=lambda x: abs((t - x[0]).total_seconds()))[1:]
+
+
+def _bursts(root: ET.Element, common: dict, lines: int, samples: int) -> list[dict]:
+    fm, dc = _polynomials(root)
     bursts = []
     for k, el in enumerate(root.findall("swathTiming/burstList/burst")):
         start = parse_time(_text(el, "azimuthTime"))
         sensing = parse_time(_text(el, "sensingTime"))
-        fvs = [int(v) for v in _text(el, "firstValidSample").split()]
-        lvs = [int(v) for v in _text(el, "lastValidSample").split()]
-        first_line, nvalid = None, None
-        for i, v in enumerate(fvs):
-            if v >= 0 and first_line is None:
-                first_line = i
-            if v < 0 and first_line is not None and nvalid is None:
-                nvalid = i - first_line
-        if first_line is None or nvalid is None:
-            raise SafeError("firstValidSample list must start and end with -1 entries")
-        last_line = first_line + nvalid - 1
-        fsamp = max(fvs[first_line], fvs[last_line])
-        lsamp = min(lvs[first_line], lvs[last_line])
+        first_line, nvalid, fsamp, nsamp = _valid_window(el)
         mid = start + dt.timedelta(seconds=0.5 * (lines - 1) * common["dt"])
         b = dict(common)
         b.update(
@@ -172,13 +192,9 @@ def read_annotation(xml: bytes) -> dict:
                 "first_valid_line": first_line,
                 "num_valid_lines": nvalid,
                 "first_valid_sample": fsamp,
-                "num_valid_samples": lsamp - fsamp,
-                "fm_rate": min(fm, key=lambda x: abs((mid - x[0]).total_seconds()))[1:]
-                if fm
-                else (0.0, [0.0]),
-                "doppler": min(dc, key=lambda x: abs((mid - x[0]).total_seconds()))[1:]
-                if dc
-                else (0.0, [0.0]),
+                "num_valid_samples": nsamp,
+                "fm_rate": _nearest(fm, mid),
+                "doppler": _nearest(dc, mid),
             }
         )
         bursts.append(b)
@@ -186,9 +202,10 @@ def read_annotation(xml: bytes) -> dict:
         raise SafeError("no bursts in annotation")
     for b in bursts:
         b["tiff_lines"] = lines * len(bursts)
-    common["bursts"] = bursts
-    common["lines"] = lines
-    common["samples"] = samples
+    return bursts
+
+
+def _geolocation_grid(root: ET.Element) -> list:
     geo = []
     for el in root.findall("geolocationGrid/geolocationGridPointList/geolocationGridPoint"):
         try:
@@ -205,7 +222,19 @@ def read_annotation(xml: bytes) -> dict:
             )
         except SafeError:
             continue
-    common["geolocation_grid"] = geo
+    return geo
+
+
+def read_annotation(xml: bytes) -> dict:
+    """Swath-level fields and bursts of an annotation file (the fields ISCE reads)."""
+    root = ET.fromstring(xml)
+    common = _swath_common(root)
+    lines = int(_text(root, "swathTiming/linesPerBurst"))
+    samples = int(_text(root, "swathTiming/samplesPerBurst"))
+    common["bursts"] = _bursts(root, common, lines, samples)
+    common["lines"] = lines
+    common["samples"] = samples
+    common["geolocation_grid"] = _geolocation_grid(root)
     return common
 
 
@@ -266,42 +295,32 @@ def annotation_orbit(xml: bytes) -> list:
     return out
 
 
-def extract_swath(sensor: dict, swath: int, roi: list) -> dict:
-    """Read one swath of a (possibly multi-slice) product; raises SafeError like ISCE's extract_slc."""
-    pol = sensor.get("polarization") or "vv"
-    safes = sensor.get("safe") or []
-    if isinstance(safes, str):
-        safes = [safes]
-    if not safes:
-        raise SafeError("No SAFE given")
-    slices = []
-    ipf = set()
-    for sp in safes:
-        reader = SafeReader(sp)
-        manifests = reader.find("manifest.safe")
-        if not manifests:
-            raise SafeError(f"{sp}: no manifest.safe")
-        version, facility = ipf_version(reader.read(manifests[0]))
-        ipf.add(version)
-        ann = reader.find(f"annotation/s1?-iw{swath}-slc-{pol}*.xml")
-        tif = reader.find(f"measurement/s1?-iw{swath}-slc-{pol}*.tiff")
-        if not ann:
-            raise SafeError(f"No annotation xml file found in {sp} for swath {swath}")
-        if not tif:
-            raise SafeError(f"No tiff file found in {sp} for swath {swath}")
-        info = read_annotation(reader.read(ann[0]))
-        info.update(
-            ipf=version,
-            facility=facility,
-            tiff=reader.gdal_path(tif[0]),
-            safe=sp,
-            annotation_xml=reader.read(ann[0]),
-        )
-        slices.append(info)
-    if len(ipf) > 1:
-        raise SafeError("Cannot stitch slices of different IPF versions")
-    slices.sort(key=lambda s: s["bursts"][0]["sensing_start"])
-    first = slices[0]
+def _read_slice(sp: str, swath: int, pol: str) -> dict:
+    """Annotation of one swath of one SAFE (dir or zip), with its IPF version and measurement TIFF."""
+    reader = SafeReader(sp)
+    manifests = reader.find("manifest.safe")
+    if not manifests:
+        raise SafeError(f"{sp}: no manifest.safe")
+    version, facility = ipf_version(reader.read(manifests[0]))
+    ann = reader.find(f"annotation/s1?-iw{swath}-slc-{pol}*.xml")
+    tif = reader.find(f"measurement/s1?-iw{swath}-slc-{pol}*.tiff")
+    if not ann:
+        raise SafeError(f"No annotation xml file found in {sp} for swath {swath}")
+    if not tif:
+        raise SafeError(f"No tiff file found in {sp} for swath {swath}")
+    info = read_annotation(reader.read(ann[0]))
+    info.update(
+        ipf=version,
+        facility=facility,
+        tiff=reader.gdal_path(tif[0]),
+        safe=sp,
+        annotation_xml=reader.read(ann[0]),
+    )
+    return info
+
+
+def _stitch(slices: list[dict]) -> list[dict]:
+    """Bursts of time-sorted slices; a burst already present in the previous slice is kept once."""
     bursts = []
     for s in slices:
         for b in s["bursts"]:
@@ -313,6 +332,11 @@ def extract_swath(sensor: dict, swath: int, roi: list) -> dict:
             ):
                 continue  # same burst present in the previous slice
             bursts.append(b)
+    return bursts
+
+
+def _orbit(sensor: dict, first: dict, bursts: list[dict]) -> tuple[list, str]:
+    """(state vectors, orbit source name): the given EOF, the best EOF of the orbit dir, or the annotation."""
     tstart, tstop = bursts[0]["sensing_start"], bursts[-1]["sensing_stop"]
     if sensor.get("orbit_file"):
         orbit_path = sensor["orbit_file"]
@@ -321,32 +345,51 @@ def extract_swath(sensor: dict, swath: int, roi: list) -> dict:
     else:
         orbit_path = None
     if orbit_path:
-        vectors = read_eof(orbit_path, tstart, tstop)
-        source = os.path.basename(orbit_path)
-    else:
-        print("Extracting orbit from annotation XML file")
-        vectors = annotation_orbit(first["annotation_xml"])
-        source = "Annotation"
+        return read_eof(orbit_path, tstart, tstop), os.path.basename(orbit_path)
+    print("Extracting orbit from annotation XML file")
+    return annotation_orbit(first["annotation_xml"]), "Annotation"
+
+
+def _crop_to_roi(orbit: geometry.Orbit, bursts: list[dict], roi: list) -> list[dict]:
+    """Bursts whose box (heights -500 .. 9000 m) touches the ROI [S, N, W, E]."""
+    kept = []
+    for b in bursts:
+        box = geometry.burst_bbox(
+            orbit,
+            orbit.sec(b["sensing_start"]),
+            orbit.sec(b["sensing_stop"]),
+            b["starting_range"],
+            b["starting_range"] + (b["samples"] - 1) * b["range_pixel_size"],
+        )
+        hov = not (box[2] >= roi[3] or box[3] <= roi[2])
+        vov = not (box[1] <= roi[0] or box[0] >= roi[1])
+        if hov and vov:
+            kept.append(b)
+    return kept
+
+
+def extract_swath(sensor: dict, swath: int, roi: list) -> dict:
+    """Read one swath of a (possibly multi-slice) product; raises SafeError like ISCE's extract_slc."""
+    pol = sensor.get("polarization") or "vv"
+    safes = sensor.get("safe") or []
+    if isinstance(safes, str):
+        safes = [safes]
+    if not safes:
+        raise SafeError("No SAFE given")
+    slices = [_read_slice(sp, swath, pol) for sp in safes]
+    if len({s["ipf"] for s in slices}) > 1:
+        raise SafeError("Cannot stitch slices of different IPF versions")
+    slices.sort(key=lambda s: s["bursts"][0]["sensing_start"])
+    first = slices[0]
+    bursts = _stitch(slices)
+    vectors, source = _orbit(sensor, first, bursts)
     orbit = geometry.Orbit(vectors)
     for b in bursts:
         mid = b["sensing_start"] + 0.5 * (b["sensing_stop"] - b["sensing_start"])
         vz = orbit.pv(orbit.sec(mid))[1][2]
         b["pass_direction"] = "ASCENDING" if vz >= 0 else "DESCENDING"
     if roi:
-        kept = []
-        for b in bursts:
-            box = geometry.burst_bbox(
-                orbit,
-                orbit.sec(b["sensing_start"]),
-                orbit.sec(b["sensing_stop"]),
-                b["starting_range"],
-                b["starting_range"] + (b["samples"] - 1) * b["range_pixel_size"],
-            )
-            hov = not (box[2] >= roi[3] or box[3] <= roi[2])
-            vov = not (box[1] <= roi[0] or box[0] >= roi[1])
-            if hov and vov:
-                kept.append(b)
-        bursts = kept
+        bursts = _crop_to_roi(orbit, bursts, roi)
     if not bursts:
         raise SafeError("There is no imagery to extract. Check region of interest and inputs.")
     for i, b in enumerate(bursts):

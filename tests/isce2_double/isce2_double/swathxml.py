@@ -173,6 +173,27 @@ def _image(w: _Writer, parent, image: dict, width: int, length: int, metadata_lo
     iw.prop(el, "xmin", iw.num(0))
 
 
+def _orbit_component(w: _Writer, be: ET.Element, vectors: list, source: str) -> None:
+    """The ``orbit`` component of a burst (ISCE repeats the whole orbit in every burst)."""
+    oe = w.comp(be, "orbit", "isceobj.Orbit.Orbit", "createOrbit", None, "Orbit information")
+    w.prop(oe, "family", "orbit")
+    w.prop(oe, "max_time", w.time(vectors[-1][0]))
+    w.prop(oe, "min_time", w.time(vectors[0][0]))
+    w.prop(oe, "name", "orbit_name")
+    w.prop(oe, "orbit_source", source)
+    sv_names = [f"statevector{i + 1}" for i in range(len(vectors))]
+    sve = w.traitseq(oe, "state_vectors", "statevector", "StateVector", sv_names, "Testing Trait Sequence")
+    w.prop(sve, "family", "TraitSeq")
+    w.prop(sve, "name", sv_names, {"name": "Holds the sequence of names"})
+    for sname, v in sorted(zip(sv_names, vectors, strict=True), key=lambda x: x[0]):
+        ve = w.comp(sve, sname, "isceobj.Orbit.Orbit", "StateVector")
+        w.prop(ve, "family", "_family")
+        w.prop(ve, "name", "_family_name")
+        w.prop(ve, "position", [float(x) for x in v[1]])
+        w.prop(ve, "time", w.time(v[0]))
+        w.prop(ve, "velocity", [float(x) for x in v[2]])
+
+
 def render(product: dict, reloaded: bool = False, metadata_location: str | None = None) -> str:
     """Render a swath product dict (see safe.extract_swath + 'image' per burst) to ISCE XML text."""
     w = _Writer(reloaded)
@@ -185,7 +206,6 @@ def render(product: dict, reloaded: bool = False, metadata_location: str | None 
     names = [f"burst{i + 1}" for i in range(len(bursts))]
     seq = w.traitseq(inst, "bursts", "burst", "BurstSLC", names, "Trait sequence of burst SLCs")
     seq.find("doc").text = "Trait sequence of burst SLCs"  # ISCE keeps this one doc unbracketed
-    vectors = product["vectors"]
     for name, b in sorted(zip(names, bursts, strict=True), key=lambda x: x[0]):
         be = w.comp(seq, name, "isceobj.Sensor.TOPS.BurstSLC", "BurstSLC")
         w.poly(
@@ -210,25 +230,7 @@ def render(product: dict, reloaded: bool = False, metadata_location: str | None 
         w.prop(be, "numberofsamples", b["samples"])
         w.prop(be, "numberofvalidlines", b["num_valid_lines"])
         w.prop(be, "numberofvalidsamples", b["num_valid_samples"])
-        oe = w.comp(be, "orbit", "isceobj.Orbit.Orbit", "createOrbit", None, "Orbit information")
-        w.prop(oe, "family", "orbit")
-        w.prop(oe, "max_time", w.time(vectors[-1][0]))
-        w.prop(oe, "min_time", w.time(vectors[0][0]))
-        w.prop(oe, "name", "orbit_name")
-        w.prop(oe, "orbit_source", product["orbit_source"])
-        sv_names = [f"statevector{i + 1}" for i in range(len(vectors))]
-        sve = w.traitseq(
-            oe, "state_vectors", "statevector", "StateVector", sv_names, "Testing Trait Sequence"
-        )
-        w.prop(sve, "family", "TraitSeq")
-        w.prop(sve, "name", sv_names, {"name": "Holds the sequence of names"})
-        for sname, v in sorted(zip(sv_names, vectors, strict=True), key=lambda x: x[0]):
-            ve = w.comp(sve, sname, "isceobj.Orbit.Orbit", "StateVector")
-            w.prop(ve, "family", "_family")
-            w.prop(ve, "name", "_family_name")
-            w.prop(ve, "position", [float(x) for x in v[1]])
-            w.prop(ve, "time", w.time(v[0]))
-            w.prop(ve, "velocity", [float(x) for x in v[2]])
+        _orbit_component(w, be, product["vectors"], product["orbit_source"])
         w.prop(be, "orbitnumber", b["orbit_number"])
         w.prop(be, "passdirection", b["pass_direction"])
         w.prop(be, "polarization", b["polarization"])
