@@ -53,7 +53,9 @@ if _unknown:
 # One writer per results_dir (Snakemake's own lock only covers runs from the same working directory).
 onstart:
     try:
-        HELD_LOCKS.append(run_lock.acquire(RUN.run_lock))  # held until this process exits
+        HELD_LOCKS.append(
+            run_lock.acquire(RUN.run_lock)
+        )  # held until this process exits
     except run_lock.RunLocked as exc:
         raise WorkflowError(str(exc))
 

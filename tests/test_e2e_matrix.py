@@ -87,26 +87,7 @@ class Matrix:
             proc = subprocess.run(cmd, env=double_env(), capture_output=True, text=True, timeout=600)
             assert proc.returncode == 0, proc.stderr[-4000:]
             self.input_sets[key] = gen
-        gen = self.input_sets[key]
-        self._derived_geocode_dem(cfg, gen)
-        return gen
-
-    @staticmethod
-    def _derived_geocode_dem(cfg: dict, gen: Path) -> None:
-        """standard_90m: a geocoding DEM at the output posting beside the demo DEM, made with the functions rule
-        resample_dem runs (`gunw resample-dem` itself reads only Float32 DEMs; the demo DEM is Int16)."""
-        from gunw_workflow.inputs import dem as dem_io
-
-        local = cfg["local_inputs"]
-        target = local.get("geocode_dem", "")
-        if not target or target == local["dem"] or (gen / target).exists():
-            return
-        with rasterio.open(
-            str(gen / local["dem"]) + ".vrt"
-        ) as src:  # ISCE's VRT: origin = first pixel centre
-            arr, t = src.read(1).astype(np.float32), src.transform
-        posting = dem_io.POSTING[int(cfg["output_resolution"])]
-        dem_io.write_isce_dem(gen / target, *dem_io.resample(arr, t.c, t.a, t.f, t.e, posting))
+        return self.input_sets[key]
 
     def prepare(self, variant: str) -> Path:
         work = self.root / variant

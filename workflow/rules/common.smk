@@ -114,18 +114,23 @@ def dem_key(pair):
     return run_layout.dem_key(pair["frame_id"], pair["name"])
 
 
+def topo_dem_path(dem_key_):
+    """The 1-arcsec DEM a DEM key resamples from: the local DEM, or the shared download."""
+    return LOCAL["dem"] or CACHE.topo_dem(dem_key_)
+
+
 def dem_path(pair, kind):
     """ISCE DEM binary (its .xml and .vrt sit beside it) for kind "dem" (1 arcsec) or "geocode_dem"."""
-    if LOCAL["dem"]:
-        return (
-            (LOCAL["geocode_dem"] or LOCAL["dem"])
-            if kind == "geocode_dem"
-            else LOCAL["dem"]
-        )
     res = config["output_resolution"]
-    if kind == "geocode_dem" and res != 30:
+    if kind == "dem":
+        return topo_dem_path(dem_key(pair))
+    if LOCAL["geocode_dem"]:
+        return LOCAL["geocode_dem"]
+    if (
+        res != 30
+    ):  # resampled from the 1-arcsec DEM (local or downloaded) by rule resample_dem
         return CACHE.geocode_dem(dem_key(pair), res)
-    return CACHE.topo_dem(dem_key(pair))
+    return topo_dem_path(dem_key(pair))
 
 
 def product_options(wildcards):

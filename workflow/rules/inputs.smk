@@ -105,7 +105,7 @@ rule download_dem:
 rule resample_dem:
     """Geocoding DEM at the output posting (3 arcsec for 90 m), bilinear from the 1-arcsec DEM (no network)."""
     input:
-        run_layout.isce_raster(CACHE.topo_dem("{dem_key}")),
+        lambda w: run_layout.isce_raster(topo_dem_path(w.dem_key)),
     output:
         run_layout.isce_raster(CACHE.geocode_dem("{dem_key}", "{res}")),
     log:
