@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -25,7 +26,8 @@ import pytest
 import rasterio
 
 from conftest import REPO
-from e2e import double_env, merged_config, snakemake_cmd
+from e2e import double_env, merged_config, planned_jobs, snakemake_cmd
+from gunw_workflow.topsapp import steps as topsapp_steps
 
 pytestmark = pytest.mark.e2e
 
@@ -350,4 +352,97 @@ def test_ionosphere_off(matrix):
 
 def test_every_test_config_is_checked():
     assert set(VARIANTS) == {v for needs in NEEDS.values() for v in needs}
-    assert all(name.removeprefix("test_") in VARIANTS for name in NEEDS)
+    assert all(
+        name.removeprefix("test_") in VARIANTS for name in NEEDS if not name.startswith("test_incremental")
+    )
+
+
+# ---- incremental = clean: from a finished demo run, switch to a variant and re-run ----------------------------
+INCREMENTAL = ["unwrapper_icu", "ionosphere_off", "dense_offsets", "wrapped_phase", "standard_90m"]
+NEEDS["test_incremental_run_equals_clean_run"] = ("demo_30m", *INCREMENTAL)
+
+
+def first_affected_step(base: dict, new: dict) -> str | None:
+    """The step table's answer for switching the config ``base`` to ``new``."""
+    from gunw_workflow.config import with_defaults
+    from gunw_workflow.topsapp.topsapp_xml import topsapp_properties
+
+    base, new = with_defaults(base), with_defaults(new)
+    geocode_dem = [
+        (c["output_resolution"], c["local_inputs"]["geocode_dem"] or c["local_inputs"]["dem"])
+        for c in (base, new)
+    ]
+    return topsapp_steps.first_rerun_step(
+        topsapp_properties(base),
+        topsapp_properties(new),
+        new["keep_intermediates"],
+        ("geocode_dem",) if geocode_dem[0] != geocode_dem[1] else (),
+    )
+
+
+def _variables(nc: netCDF4.Dataset, prefix: str = "") -> dict:
+    out = {f"{prefix}/{k}": v for k, v in nc.variables.items()}
+    for name, group in nc.groups.items():
+        out.update(_variables(group, f"{prefix}/{name}"))
+    return out
+
+
+def product_differences(a: Path, b: Path) -> list[str]:
+    """Every variable (values, dtype, attributes) and global attribute that differs; the recorded config and
+    the product's creation time may differ (results_dir is not the same)."""
+    out = []
+    with netCDF4.Dataset(a) as na, netCDF4.Dataset(b) as nb:
+        va, vb = _variables(na), _variables(nb)
+        out += [f"only in one: {k}" for k in sorted(set(va) ^ set(vb))]
+        for k in sorted(set(va) & set(vb)):
+            x, y = va[k][:], vb[k][:]
+            if va[k].dtype != vb[k].dtype or np.shape(x) != np.shape(y):
+                out.append(f"{k}: dtype/shape")
+            elif va[k].dtype is str or va[k].dtype.kind not in "fiuc":
+                if not np.array_equal(np.asarray(x), np.asarray(y)):
+                    out.append(f"{k}: values")
+            elif not np.array_equal(np.ma.filled(x, np.nan), np.ma.filled(y, np.nan), equal_nan=True):
+                out.append(f"{k}: values")
+            if {n: str(va[k].getncattr(n)) for n in va[k].ncattrs()} != {
+                n: str(vb[k].getncattr(n)) for n in vb[k].ncattrs()
+            }:
+                out.append(f"{k}: attributes")
+        skip = {"workflow_config", "history", "product_creation_time", "creation_time"}
+        for n in sorted((set(na.ncattrs()) | set(nb.ncattrs())) - skip):
+            if str(getattr(na, n, None)) != str(getattr(nb, n, None)):
+                out.append(f"global {n}")
+    return out
+
+
+@pytest.mark.parametrize("variant", INCREMENTAL)
+def test_incremental_run_equals_clean_run(matrix, variant, tmp_path):
+    base, clean = matrix.get("demo_30m"), matrix.get(variant)
+    work = tmp_path / "work"
+    shutil.copytree(base.workdir, work, symlinks=True)  # mtimes and .snakemake metadata kept
+    files = matrix.files(variant)
+    keep_dir = {"results_dir": base.config["results_dir"]}
+    plan = subprocess.run(
+        snakemake_cmd(work, files, "-n", config=keep_dir), env=double_env(), capture_output=True, text=True
+    )
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    planned = set(planned_jobs(plan.stdout))
+    first = first_affected_step(merged_config(matrix.files("demo_30m")), merged_config(files))
+    steps = [s.name for s in topsapp_steps.STEPS]
+    expected = {f"topsapp_{s}" for s in steps[steps.index(first) :]} if first else set()
+    planned_steps = {r for r in planned if r.startswith("topsapp_")}
+    assert planned_steps == expected, (first, sorted(planned_steps ^ expected))
+    assert "package_gunw" in planned and "check_pair" not in planned and "generate_demo_pair" not in planned
+    run = subprocess.run(
+        snakemake_cmd(work, files, config=keep_dir), env=double_env(), capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    pair = work / base.config["results_dir"] / base.pair_dir.name
+    assert product_differences(pair / "product" / "gunw.nc", clean.pair_dir / "product" / "gunw.nc") == []
+    # nothing left to do, and no product of the old settings is still delivered
+    again = subprocess.run(
+        snakemake_cmd(work, files, "-n", config=keep_dir), env=double_env(), capture_output=True, text=True
+    )
+    assert "Nothing to be done" in again.stdout + again.stderr
+    name = (pair / "product" / "product_name.txt").read_text().strip().removesuffix(".nc")
+    delivered = sorted(p.name for p in (work / base.config["results_dir"] / "products").iterdir())
+    assert delivered == [name], delivered

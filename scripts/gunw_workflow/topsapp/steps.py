@@ -460,6 +460,39 @@ def slurm_groups() -> dict[str, str]:
     return {f"topsapp_{s.name}": s.slurm_group for s in STEPS if s.slurm_group}
 
 
+def first_rerun_step(
+    old: Properties, new: Properties, keep_intermediates: bool, changed_reads: tuple[str, ...] = ()
+) -> str | None:
+    """The first step a change from ``old`` to ``new`` properties re-runs (None: no topsApp step), as the rules
+    are built: the first step whose invalidating properties or declared outputs differ, or that reads a changed
+    staged input (``changed_reads``: names of Step.reads). Without kept intermediates, a re-run step that
+    reads a heavy group made by an earlier step brings that producer back too (its files were deleted)."""
+    first = None
+    for i, step in enumerate(STEPS):
+        if (
+            step_params(step.name, old) != step_params(step.name, new)
+            or step.declared(old) != step.declared(new)
+            or set(step.reads) & set(changed_reads)
+        ):
+            first = i
+            break
+    if first is None or keep_intermediates:
+        return None if first is None else STEP_NAMES[first]
+    moved = True
+    while moved:
+        moved = False
+        for i, step in enumerate(STEPS[:first]):
+            if not step.active(new):
+                continue
+            for group in step.heavy:
+                if any(STEP_NAMES.index(c) >= first and cond(new) for c, cond in group.consumers):
+                    first, moved = i, True
+                    break
+            if moved:
+                break
+    return STEP_NAMES[first]
+
+
 def step_params(step: str, settings: Properties) -> dict:
     """The slice of the settings that invalidates `step` (becomes the Snakemake rule's params)."""
     return {k: settings[k] for k in BY_NAME[step].invalidated_by if k in settings}
