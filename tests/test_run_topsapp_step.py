@@ -63,11 +63,20 @@ def _run(workdir, step, keep=True, **kw):
     )
 
 
-GOOD = """
-touch(f'PICKLE/{step}'); touch(f'PICKLE/{step}.xml')
+# a swath product XML with one burst, and computeBaselines' record of one common burst, as ISCE2 writes them
+SWATH_XML = (
+    "<productmanager_name><component name='instance'><component name='bursts'>"
+    "<component name='burst1'/></component></component></productmanager_name>"
+)
+TOPSPROC = "<topsProc><IW-1_First_common_burst_in_reference>0</IW-1_First_common_burst_in_reference>" + (
+    "<IW-1_Number_of_common_bursts>1</IW-1_Number_of_common_bursts></topsProc>"
+)
+
+GOOD = f"""
+touch(f'PICKLE/{{step}}'); touch(f'PICKLE/{{step}}.xml'); touch('topsProc.xml', {TOPSPROC!r})
 if step == 'preprocess':
     for role in ('reference', 'secondary'):
-        touch(f'{role}/IW1.xml'); touch(f'{role}/IW1/burst_01.slc.xml')
+        touch(f'{{role}}/IW1.xml', {SWATH_XML!r}); touch(f'{{role}}/IW1/burst_01.slc.xml')
 if step == 'filter':
     for f in ('merged/filt_topophase.flat', 'merged/phsig.cor'):
         for ext in ('', '.xml', '.vrt'): touch(f + ext)
@@ -184,3 +193,36 @@ def test_cli_help():
     with pytest.raises(SystemExit) as exc:
         rts.main(["--help"])
     assert exc.value.code == 0
+
+
+def test_a_missing_common_burst_fails_the_step(workdir):
+    """fineoffsets must write one azimuth/range offset file per common burst: with two common bursts recorded,
+    a step that wrote only burst 1 fails, naming burst 2."""
+    two = TOPSPROC.replace("<IW-1_Number_of_common_bursts>1<", "<IW-1_Number_of_common_bursts>2<")
+    _fake_topsapp(workdir.parent / "bin", GOOD.replace(repr(TOPSPROC), repr(two)))
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/rangecoreg", "PICKLE/rangecoreg.xml"):
+        (workdir / f).write_text("x")
+    with pytest.raises(rts.StepError, match=r"azimuth_\*\.off: burst\(s\) \[2\] missing"):
+        _run(workdir, "fineoffsets")
+
+
+def test_a_raster_shorter_than_its_header_fails_the_step(workdir):
+    from gunw_workflow.isce_io.headers import IsceRaster, image_xml
+
+    def write_filter_outputs(nbytes: int) -> str:
+        header = image_xml(IsceRaster(Path("x"), 10, 4, "FLOAT", x0=0.0, dx=1.0, y0=0.0, dy=-1.0), "x")
+        return (
+            "if step == 'filter':\n"
+            "    for f in ('merged/filt_topophase.flat', 'merged/phsig.cor'):\n"
+            f"        touch(f, 'x' * {nbytes}); touch(f + '.xml', {header!r}); touch(f + '.vrt')\n"
+        )
+
+    (workdir / "PICKLE").mkdir()
+    for f in ("PICKLE/mergebursts", "PICKLE/mergebursts.xml"):
+        (workdir / f).write_text("x")
+    _fake_topsapp(workdir.parent / "bin", GOOD.split("if step == 'filter'")[0] + write_filter_outputs(160))
+    _run(workdir, "filter")  # 10 x 4 float32 = 160 bytes: as its header says
+    _fake_topsapp(workdir.parent / "bin", GOOD.split("if step == 'filter'")[0] + write_filter_outputs(80))
+    with pytest.raises(rts.StepError, match=r"merged/phsig.cor: 80 bytes, its header says 160"):
+        _run(workdir, "filter")

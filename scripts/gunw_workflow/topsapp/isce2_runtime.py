@@ -57,13 +57,16 @@ def _shebang_python(topsapp: Path, env: dict) -> str | None:
         return None
     words = first[2:].split()
     if words and Path(words[0]).name == "env" and len(words) > 1:
-        return shutil.which(words[1], path=os.pathsep.join(_search_path(env)))
-    return words[0] if words else None
+        words = words[1:]
+    if not words or not Path(words[0]).name.startswith("python"):
+        return None  # a wrapper script (sh, ...): it chooses its own interpreter
+    return shutil.which(words[0], path=os.pathsep.join(_search_path(env)))
 
 
-def find_python(topsapp: Path, configured: str, env: dict) -> str:
+def find_python(topsapp: Path, configured: str, env: dict) -> str | None:
     """ISCE2's interpreter: the configured one; else python3 beside topsApp.py (conda's bin/); else the first
-    python3 on PATH that imports isce and osgeo; else what topsApp.py's shebang finds."""
+    python3 on PATH that imports isce and osgeo; else the Python topsApp.py's shebang finds; None when topsApp.py
+    is not a Python script (a site's wrapper), which then runs as it is."""
     if configured:
         if not os.access(configured, os.X_OK):
             raise Isce2NotFound(f"isce2.python {configured!r} is not an executable; fix the config key")
@@ -78,20 +81,21 @@ def find_python(topsapp: Path, configured: str, env: dict) -> str:
         if python.is_file() and str(python) not in seen and _imports_isce(str(python), env):
             return str(python)
         seen.add(str(python))
-    fallback = _shebang_python(topsapp, env)
-    if fallback is None:
-        raise Isce2NotFound(f"no Python found for {topsapp}; set the config key isce2.python")
-    return fallback
+    return _shebang_python(topsapp, env)
 
 
-def environment(python: str, threads: int, omp_wait_policy: str, base: dict | None = None) -> dict:
+def environment(python: str | None, threads: int, omp_wait_policy: str, base: dict | None = None) -> dict:
     """The ISCE2 process's environment: OpenMP settings and ISCE2's interpreter first on its PATH."""
     env = dict(os.environ if base is None else base)
     env["OMP_NUM_THREADS"] = str(threads)
     if omp_wait_policy and "OMP_WAIT_POLICY" not in env:
         env["OMP_WAIT_POLICY"] = omp_wait_policy
-    first = [str(Path(python).parent)]
+    first = [str(Path(python).parent)] if python else []
     if env.get("ISCE_HOME"):
         first += [str(Path(env["ISCE_HOME"]) / "applications"), str(Path(env["ISCE_HOME"]) / "bin")]
     env["PATH"] = os.pathsep.join(first + [env.get("PATH", "")])
     return env
+
+
+def command(python: str | None, topsapp: Path, *args: str) -> list[str]:
+    return ([python] if python else []) + [str(topsapp), *args]

@@ -62,7 +62,7 @@ def verify_outputs(workdir: Path, step: str, expect: list[str], checks: list[str
         return problems
     try:
         return output_checks.step_file_problems(workdir, expect, checks)
-    except (OSError, ValueError, AttributeError) as exc:
+    except (OSError, ValueError, AttributeError, SyntaxError) as exc:  # ET.ParseError is a SyntaxError
         return [f"cannot count the bursts this step must write: {exc}"]
 
 
@@ -144,14 +144,14 @@ def run_step(
         started = time.time()
         with open(log, "a") as fh:
             fh.write(
-                f"# {python} {exe} {TOPSAPP_XML} --dostep={step} (cwd {workdir}, OMP_NUM_THREADS={threads}, "
+                f"# {' '.join(isce2_runtime.command(python, exe, TOPSAPP_XML, f'--dostep={step}'))} (cwd {workdir}, OMP_NUM_THREADS={threads}, "
                 f"OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY', '')})\n"
             )
             if invalidate_downstream is not None and removed:
                 fh.write(f"# invalidated {len(removed)} downstream file(s): {', '.join(removed)}\n")
             fh.flush()
             proc = subprocess.run(
-                [python, str(exe), TOPSAPP_XML, f"--dostep={step}"],
+                isce2_runtime.command(python, exe, TOPSAPP_XML, f"--dostep={step}"),
                 cwd=workdir,
                 env=env,
                 stdout=subprocess.PIPE,
