@@ -353,7 +353,9 @@ def test_ionosphere_off(matrix):
 def test_every_test_config_is_checked():
     assert set(VARIANTS) == {v for needs in NEEDS.values() for v in needs}
     assert all(
-        name.removeprefix("test_") in VARIANTS for name in NEEDS if not name.startswith("test_incremental")
+        name.removeprefix("test_") in VARIANTS
+        for name in NEEDS
+        if not name.startswith(("test_incremental", "test_settings"))
     )
 
 
@@ -446,3 +448,38 @@ def test_incremental_run_equals_clean_run(matrix, variant, tmp_path):
     name = (pair / "product" / "product_name.txt").read_text().strip().removesuffix(".nc")
     delivered = sorted(p.name for p in (work / base.config["results_dir"] / "products").iterdir())
     assert delivered == [name], delivered
+
+
+NEEDS["test_settings_that_change_no_result_re_run_nothing"] = ("demo_30m",)
+
+
+def test_settings_that_change_no_result_re_run_nothing(matrix, tmp_path):
+    """Retries, base URLs, the interpreter and OpenMP policy, job resources, and a coverage threshold for a pair
+    without a frame change no product: after a finished run they plan no job."""
+    base = matrix.get("demo_30m")
+    work = tmp_path / "work"
+    shutil.copytree(base.workdir, work, symlinks=True)
+    change = tmp_path / "no_result_change.yaml"
+    change.write_text(
+        json.dumps(
+            {
+                "results_dir": base.config["results_dir"],
+                "downloads": {
+                    "retries": 9,
+                    "asf_search_url": "http://127.0.0.1:9",
+                    "dem_base_url": "http://127.0.0.1:9",
+                },
+                "isce2": {"python": "", "omp_wait_policy": "ACTIVE"},
+                "resources": {"topo": {"threads": 2}},
+                "min_frame_coverage": 0.5,
+            }
+        )
+    )
+    plan = subprocess.run(
+        snakemake_cmd(work, [*matrix.files("demo_30m"), change], "-n"),
+        env=double_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert "Nothing to be done" in plan.stdout + plan.stderr, sorted(planned_jobs(plan.stdout))

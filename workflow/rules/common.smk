@@ -219,15 +219,27 @@ def product_water_mask(wildcards):
     return run_layout.isce_raster(path) if path.endswith(".wgs84") else [path]
 
 
+# Config keys that are not recorded in a product: the other pairs, and settings that change no result (how to
+# download, which interpreter, job resources, whether intermediates are kept), so changing them re-packages nothing.
+NOT_PROVENANCE = (
+    "pairs",
+    "pairs_tsv",
+    "reference_scenes",
+    "secondary_scenes",
+    "downloads",
+    "resources",
+    "isce2",
+    "keep_intermediates",
+)
+
+
 def product_config_json(wildcards):
     """The config recorded as provenance in a pair's product: no credentials, and only this pair (so adding
     pairs to a stack does not re-package the existing products)."""
-    own = {
-        k: v
-        for k, v in config.items()
-        if k not in ("pairs", "pairs_tsv", "reference_scenes", "secondary_scenes")
-    }
+    own = {k: v for k, v in config.items() if k not in NOT_PROVENANCE}
     pair = pair_of(wildcards)
+    if pair["frame_id"] < 0:
+        own.pop("min_frame_coverage")  # applies to frames only
     own.update(
         {k: pair[k] for k in ("reference_scenes", "secondary_scenes", "frame_id")}
     )
