@@ -19,9 +19,10 @@ pytestmark = pytest.mark.e2e
 DEMO = REPO / "config" / "demo.yaml"
 
 DAMAGE = {
-    # step -> python run in the topsApp directory after the real step
-    "fineresamp": "import os; os.remove('fine_coreg/IW1/burst_02.slc')",
+    # step -> python run in the topsApp directory after the real step (in pipeline order: each case re-runs only
+    # its step, the intermediates are kept)
     "topo": "import os; os.remove('geom_reference/IW1/lat_03.rdr')",
+    "fineresamp": "import os; os.remove('fine_coreg/IW1/burst_02.slc')",
     "mergebursts": ("import os; p = 'merged/topophase.cor'; n = os.path.getsize(p); os.truncate(p, n // 2)"),
 }
 
@@ -46,10 +47,10 @@ def work(tmp_path_factory):
 
 @pytest.mark.parametrize("step", list(DAMAGE))
 def test_damaged_output_fails_its_step_and_the_next_run_remakes_it(work, step):
-    until = "topsapp_geocode"
+    until, keep = f"topsapp_{step}", {"keep_intermediates": True}
     shim = _damaging_shim(work / f"shim-{step}", step)
     proc = subprocess.run(
-        snakemake_cmd(work, DEMO, "--until", until, "--forcerun", f"topsapp_{step}"),
+        snakemake_cmd(work, DEMO, "--until", until, "--forcerun", until, config=keep),
         env=double_env([shim]),
         capture_output=True,
         text=True,
@@ -62,6 +63,6 @@ def test_damaged_output_fails_its_step_and_the_next_run_remakes_it(work, step):
     assert expected in log, log[-2000:]
     assert not (pair / "topsapp" / "PICKLE" / step).exists()  # nothing that looks finished
     # the next healthy run re-makes the step (and what follows) and finishes
-    run_snakemake(work, DEMO, "--until", until)
+    healthy = run_snakemake(work, DEMO, "--until", until, config=keep)
+    assert f"rule {until}:" in healthy.stdout + healthy.stderr
     assert (pair / "topsapp" / "PICKLE" / step).is_file()
-    assert (pair / "topsapp" / "merged" / "filt_topophase.unw.geo").stat().st_size > 0

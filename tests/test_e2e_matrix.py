@@ -215,11 +215,16 @@ def pickle_property(run: Run, step: str, name: str) -> str:
 
 
 def test_demo_30m(matrix):
+    """The demo as `make demo-double` runs it: a validated, delivered CUSTOM product carrying the injected phase."""
     run = matrix.get("demo_30m")
+    name = (run.pair_dir / "product" / "product_name.txt").read_text().strip()
+    assert name.startswith("S1-GUNW_CUSTOM-A-R-004-tops-20200113_20200101-"), name
     with run.product() as nc:
         lat = np.asarray(nc[DATA]["latitude"][:])
         assert np.allclose(np.diff(lat), -1 / 3600, rtol=1e-6)
         assert nc[RMD]["unwrapMethod"][...] == "snaphu"
+    # the double is not a SAR processor (a path-following unwrapper on a smoothed phase), but the product must
+    # carry the injected signal with the right sign and place: measured 0.02 rad over 57k pixels
     result = phase_minus_truth(run)
     assert result["pixels"] > 10_000 and result["std_rad"] < 1.0, result
 
