@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -124,6 +125,18 @@ def write_safes(path: Path, reference: list[str], secondary: list[str], aux_cal_
         "aux_cal_dir": os.path.abspath(aux_cal_dir) if aux_cal_dir else "",
     }
     path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def run_staging(pair, action) -> int:
+    """A staging command's exit status: ``action()``'s StagingError becomes one error line and 1; on success the
+    staged files are listed."""
+    try:
+        action()
+    except StagingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    list_staged(pair)
+    return 0
 
 
 def list_staged(pair) -> None:

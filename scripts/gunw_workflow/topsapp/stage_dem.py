@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from gunw_workflow.layout import DEM_NAMES, PairDir
-from gunw_workflow.topsapp.stage import StagingError, list_staged, stage_dem
+from gunw_workflow.topsapp.stage import run_staging, stage_dem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,13 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", required=True, choices=DEM_NAMES)
     args = parser.parse_args(argv)
     pair = PairDir(args.pair_dir)
-    try:
-        stage_dem(args.source, Path(pair.dem(args.name)), pair.from_topsapp(pair.dem(args.name)))
-    except StagingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    list_staged(pair)
-    return 0
+    dem = pair.dem(args.name)
+    return run_staging(pair, lambda: stage_dem(args.source, Path(dem), pair.from_topsapp(dem)))
 
 
 if __name__ == "__main__":

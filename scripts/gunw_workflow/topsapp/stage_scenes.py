@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gunw_workflow.layout import PairDir
-from gunw_workflow.topsapp.stage import StagingError, list_staged, stage_orbits, write_safes
+from gunw_workflow.topsapp.stage import run_staging, stage_orbits, write_safes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,17 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     pair = PairDir(args.pair_dir)
-    try:
+
+    def stage() -> None:
         stage_orbits(args.scenes, args.orbit_sources, Path(pair.orbits))
         aux_cal_dir = ""
         if args.aux_cal_json:
             aux_cal_dir = json.loads(args.aux_cal_json.read_text()).get("aux_cal_dir") or ""
         write_safes(Path(pair.safes_json), args.reference_safes, args.secondary_safes, aux_cal_dir)
-    except StagingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    list_staged(pair)
-    return 0
+
+    return run_staging(pair, stage)
 
 
 if __name__ == "__main__":
