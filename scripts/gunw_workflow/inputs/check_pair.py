@@ -85,12 +85,8 @@ def gather_metadata(scenes: list[str], slc_dir: str | None, base_url: str | None
     return meta
 
 
-def check_metadata(
-    ref: list[str], sec: list[str], meta: dict[str, dict], frame_id: int, min_cov: float
-) -> dict:
-    """The metadata rules; returns the derived geometry facts or raises PairCheckError with all problems."""
-    from gunw_workflow.inputs import frames
-
+def _scene_problems(ref: list[str], sec: list[str], meta: dict[str, dict]) -> list[str]:
+    """Per-scene and whole-pair rules: SLC, VV, one pass direction, one track."""
     errors = []
     for scene in ref + sec:
         m = meta[scene]
@@ -113,46 +109,37 @@ def check_metadata(
             f"scenes are on different tracks {sorted(tracks)} (ASF pathNumber); use scenes of one track "
             "(or two consecutive tracks at the ascending node)"
         )
-    unions = {}
-    for role, scenes in (("reference", ref), ("secondary", sec)):
-        starts = sorted(parse_time(meta[s]["start"]) for s in scenes)
-        late = [s for s in scenes if (parse_time(meta[s]["start"]) - starts[0]).total_seconds() > 120]
-        if late:
-            errors.append(
-                f"{role} scenes are more than 2 min apart ({', '.join(late)} start > 120 s after the first); "
-                f"the {role} scenes must be slices of one pass"
-            )
-        union = unary_union([shapely_wkt.loads(meta[s]["footprint_wkt"]) for s in scenes])
-        if not isinstance(union, Polygon):
-            errors.append(
-                f"{role} scenes are not contiguous: their footprints form {len(getattr(union, 'geoms', []))} "
-                f"separate pieces; add the missing slice(s) between them or drop the outlier"
-            )
-        unions[role] = union
-    if errors:
-        raise PairCheckError(errors)
-    if parse_time(meta[ref[0]]["start"]) <= max(parse_time(meta[s]["start"]) for s in sec):
-        raise PairCheckError(["reference is not after secondary (ASF times); swap the two scene lists"])
-    inter = unions["reference"].intersection(unions["secondary"])
-    if inter.is_empty or inter.area == 0:
-        raise PairCheckError(
-            [
-                "reference and secondary footprints do not overlap (empty ref∩sec); pick scenes of the same area"
-            ]
+    return errors
+
+
+def _role_union(role: str, scenes: list[str], meta: dict[str, dict], errors: list[str]):
+    """The footprint of one role's slices; they must be one pass (<= 120 s apart) and contiguous."""
+    starts = sorted(parse_time(meta[s]["start"]) for s in scenes)
+    late = [s for s in scenes if (parse_time(meta[s]["start"]) - starts[0]).total_seconds() > 120]
+    if late:
+        errors.append(
+            f"{role} scenes are more than 2 min apart ({', '.join(late)} start > 120 s after the first); "
+            f"the {role} scenes must be slices of one pass"
         )
-    if isinstance(inter, MultiPolygon):
-        inter = max(inter.geoms, key=lambda g: g.area)
-    out = {"intersection": inter, "coverage": None}
-    if frame_id == -1:
-        out["roi"] = inter
-        out["extent"] = inter
-        return out
+    union = unary_union([shapely_wkt.loads(meta[s]["footprint_wkt"]) for s in scenes])
+    if not isinstance(union, Polygon):
+        errors.append(
+            f"{role} scenes are not contiguous: their footprints form {len(getattr(union, 'geoms', []))} "
+            f"separate pieces; add the missing slice(s) between them or drop the outlier"
+        )
+    return union
+
+
+def _frame_geometry(frame_id: int, inter, direction: str, tracks: set, min_cov: float) -> dict:
+    """ROI (the latitude-aligned frame), product extent (its GUNW footprint) and the coverage of the frame."""
+    from gunw_workflow.inputs import frames
+
     try:
         row = frames.frame(frame_id, near=inter)
         footprint = frames.footprint(frame_id, near=inter)
     except frames.FrameError as exc:
         raise PairCheckError([str(exc)]) from None
-    direction = next(iter(directions))
+    errors = []
     if row.direction != direction:
         errors.append(
             f"frame_id {frame_id} is a {row.direction} frame but the scenes are {direction}; use a frame of the "
@@ -179,8 +166,36 @@ def check_metadata(
                 "(e.g. 0.5 for coastal frames) if a partial product is wanted"
             ]
         )
-    out.update(roi=row.geometry, extent=footprint, coverage=coverage)
-    return out
+    return {"roi": row.geometry, "extent": footprint, "coverage": coverage}
+
+
+def check_metadata(
+    ref: list[str], sec: list[str], meta: dict[str, dict], frame_id: int, min_cov: float
+) -> dict:
+    """The metadata rules; returns the derived geometry facts or raises PairCheckError with all problems."""
+    errors = _scene_problems(ref, sec, meta)
+    unions = {
+        role: _role_union(role, scenes, meta, errors)
+        for role, scenes in (("reference", ref), ("secondary", sec))
+    }
+    if errors:
+        raise PairCheckError(errors)
+    if parse_time(meta[ref[0]]["start"]) <= max(parse_time(meta[s]["start"]) for s in sec):
+        raise PairCheckError(["reference is not after secondary (ASF times); swap the two scene lists"])
+    inter = unions["reference"].intersection(unions["secondary"])
+    if inter.is_empty or inter.area == 0:
+        raise PairCheckError(
+            [
+                "reference and secondary footprints do not overlap (empty ref∩sec); pick scenes of the same area"
+            ]
+        )
+    if isinstance(inter, MultiPolygon):
+        inter = max(inter.geoms, key=lambda g: g.area)
+    if frame_id == -1:
+        return {"intersection": inter, "coverage": None, "roi": inter, "extent": inter}
+    direction = meta[ref[0]]["flight_direction"]
+    tracks = {meta[s]["track"] for s in ref + sec if meta[s].get("track")}
+    return {"intersection": inter, **_frame_geometry(frame_id, inter, direction, tracks, min_cov)}
 
 
 def build_pair_json(name, ref, sec, frame_id, meta, geo, min_cov) -> dict:

@@ -84,6 +84,76 @@ def delete_globs(workdir: Path, patterns: list[str]) -> int:
     return freed
 
 
+def _refuse_unsafe_start(workdir: Path, step: str) -> None:
+    """Stray ISCE config files and a missing previous PICKLE would make ISCE2 silently do the wrong thing."""
+    if step not in STEP_NAMES:
+        raise StepError(f"{step!r} is not a topsApp step; known steps: {', '.join(STEP_NAMES)}")
+    stray = [f for f in STRAY_CONFIG_FILES if (workdir / f).exists()]
+    if stray:
+        raise StepError(
+            f"stray ISCE config file(s) {stray} in {workdir}: ISCE reads them implicitly and they would change "
+            "the processing; remove them (our settings live only in topsApp.xml)"
+        )
+    prev = previous(step)
+    if prev:
+        missing = [p for p in pickle_files(prev) if not (workdir / p).is_file()]
+        if missing:
+            raise StepError(
+                f"{missing} missing: step {step} needs the state of step {prev}; ISCE2 would silently run "
+                "on a blank state and exit 0. Re-run the workflow so that topsapp_" + prev + " runs first."
+            )
+
+
+def _exclusive(lock_file, workdir: Path) -> None:
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        raise StepError(
+            f"another topsApp process is running in {workdir}; two processes would overwrite each other's "
+            "PICKLE, topsProc.xml and logs. Wait for it or stop it."
+        ) from exc
+
+
+def _run_topsapp(workdir: Path, step: str, log: Path, cmd: list[str], env: dict, notes: list[str]) -> str:
+    """Run ISCE2, appending its output to the log; returns the output, raises on a non-zero exit."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    with open(log, "a") as fh:
+        fh.write(
+            f"# {' '.join(cmd)} (cwd {workdir}, OMP_NUM_THREADS={env['OMP_NUM_THREADS']}, "
+            f"OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY', '')})\n"
+        )
+        fh.writelines(f"# {note}\n" for note in notes)
+        fh.flush()
+        proc = subprocess.run(
+            cmd,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        fh.write(proc.stdout)
+        fh.write(f"# exit code {proc.returncode} after {time.time() - started:.1f} s\n")
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-15:])
+        raise StepError(f"topsApp step {step} failed with exit code {proc.returncode}; log {log}:\n{tail}")
+    return proc.stdout
+
+
+def _after_success(workdir: Path, log: Path, heavy_marker, heavy_patterns, clean_after) -> None:
+    """Record the heavy files this step made (marker) and delete those whose last consumer it is."""
+    if heavy_marker is not None:
+        files = sorted(p for pat in heavy_patterns for p in glob.glob(str(workdir / pat)))
+        heavy_marker.parent.mkdir(parents=True, exist_ok=True)
+        heavy_marker.write_text("".join(os.path.relpath(f, workdir) + "\n" for f in files) or "(none)\n")
+    if clean_after:
+        freed = delete_globs(workdir, list(clean_after))
+        with open(log, "a") as fh:
+            fh.write(f"# keep_intermediates off: deleted {freed / 1e6:.1f} MB matching {list(clean_after)}\n")
+
+
 def run_step(
     workdir: Path,
     step: str,
@@ -100,89 +170,37 @@ def run_step(
     isce2_python: str = "",
     omp_wait_policy: str = "",
 ) -> None:
-    if step not in STEP_NAMES:
-        raise StepError(f"{step!r} is not a topsApp step; known steps: {', '.join(STEP_NAMES)}")
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    stray = [f for f in STRAY_CONFIG_FILES if (workdir / f).exists()]
-    if stray:
-        raise StepError(
-            f"stray ISCE config file(s) {stray} in {workdir}: ISCE reads them implicitly and they would change "
-            "the processing; remove them (our settings live only in topsApp.xml)"
-        )
-    prev = previous(step)
-    if prev:
-        missing = [p for p in pickle_files(prev) if not (workdir / p).is_file()]
-        if missing:
-            raise StepError(
-                f"{missing} missing: step {step} needs the state of step {prev}; ISCE2 would silently run "
-                "on a blank state and exit 0. Re-run the workflow so that topsapp_" + prev + " runs first."
-            )
+    _refuse_unsafe_start(workdir, step)
     try:
         exe = isce2_runtime.find_topsapp(dict(os.environ))
         python = isce2_runtime.find_python(exe, isce2_python, dict(os.environ))
     except isce2_runtime.Isce2NotFound as exc:
         raise StepError(str(exc)) from None
     env = isce2_runtime.environment(python, threads, omp_wait_policy)
-    lock_path = workdir / ".topsapp.lock"
-    with open(lock_path, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise StepError(
-                f"another topsApp process is running in {workdir}; two processes would overwrite each other's "
-                "PICKLE, topsProc.xml and logs. Wait for it or stop it."
-            ) from exc
+    with open(workdir / ".topsapp.lock", "w") as lock:
+        _exclusive(lock, workdir)
+        notes = []
         if invalidate_downstream is not None:
             removed = invalidate_later_steps(invalidate_downstream, step)
+            if removed:
+                notes.append(f"invalidated {len(removed)} downstream file(s): {', '.join(removed)}")
         if render is not None:
             render_topsapp_xml(*render)
         if not (workdir / TOPSAPP_XML).is_file():
             raise StepError(f"{workdir}/{TOPSAPP_XML} is missing")
         delete_globs(workdir, list(pre_clean))
-        log.parent.mkdir(parents=True, exist_ok=True)
-        started = time.time()
-        with open(log, "a") as fh:
-            fh.write(
-                f"# {' '.join(isce2_runtime.command(python, exe, TOPSAPP_XML, f'--dostep={step}'))} (cwd {workdir}, OMP_NUM_THREADS={threads}, "
-                f"OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY', '')})\n"
-            )
-            if invalidate_downstream is not None and removed:
-                fh.write(f"# invalidated {len(removed)} downstream file(s): {', '.join(removed)}\n")
-            fh.flush()
-            proc = subprocess.run(
-                isce2_runtime.command(python, exe, TOPSAPP_XML, f"--dostep={step}"),
-                cwd=workdir,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-            )
-            fh.write(proc.stdout)
-            fh.write(f"# exit code {proc.returncode} after {time.time() - started:.1f} s\n")
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stdout.splitlines()[-15:])
-            raise StepError(
-                f"topsApp step {step} failed with exit code {proc.returncode}; log {log}:\n{tail}"
-            )
-        problems = scan_log(proc.stdout) + verify_outputs(workdir, step, list(expect), list(checks))
+        cmd = isce2_runtime.command(python, exe, TOPSAPP_XML, f"--dostep={step}")
+        output = _run_topsapp(workdir, step, log, cmd, env, notes)
+        problems = scan_log(output) + verify_outputs(workdir, step, list(expect), list(checks))
         if problems:
             raise StepError(
                 f"topsApp step {step} exited 0 but did not do its work (ISCE2 hides several failures):\n  - "
                 + "\n  - ".join(problems)
                 + f"\nSee {log}."
             )
-        if heavy_marker is not None:
-            files = sorted(p for pat in heavy_patterns for p in glob.glob(str(workdir / pat)))
-            heavy_marker.parent.mkdir(parents=True, exist_ok=True)
-            heavy_marker.write_text("".join(os.path.relpath(f, workdir) + "\n" for f in files) or "(none)\n")
-        if clean_after:
-            freed = delete_globs(workdir, list(clean_after))
-            with open(log, "a") as fh:
-                fh.write(
-                    f"# keep_intermediates off: deleted {freed / 1e6:.1f} MB matching {list(clean_after)}\n"
-                )
+        _after_success(workdir, log, heavy_marker, heavy_patterns, clean_after)
 
 
 def invalidate_later_steps(pair_dir: Path, step: str) -> list[str]:
