@@ -214,6 +214,59 @@ class _Lock:
         self.fh.close()  # the lock file stays: unlinking it would let a waiting process lock a stale inode
 
 
+def _verifier(size: int | None, md5: str | None, validate: Callable[[Path], None] | None):
+    """A check of a finished file: size and md5 when known, then the caller's own (raises ValueError)."""
+
+    def verify(path: Path) -> None:
+        got = path.stat().st_size
+        if size is not None and got != int(size):
+            raise ValueError(f"size {got} bytes, expected {size}")
+        if md5 is not None:
+            digest = md5_of(path)
+            if digest.lower() != md5.lower():
+                raise ValueError(f"md5 {digest}, expected {md5}")
+        if validate is not None:
+            validate(path)
+
+    return verify
+
+
+def _append_body(resp, url: str, part: Path, have: int, chunk_size: int) -> None:
+    """Write a response body to the .part file: appended when the server resumed at ``have``, else anew."""
+    if resp.status_code in TRANSIENT_STATUS:
+        raise _Transient(f"HTTP {resp.status_code}")
+    if resp.status_code == 416 and have:
+        part.unlink()
+        raise _Transient("server refused the resume range; restarting")
+    if resp.status_code >= 400:
+        raise _status_error(resp, url)
+    mode = "ab" if (have and resp.status_code == 206) else "wb"
+    if mode == "ab":
+        start = resp.headers.get("Content-Range", "").split(" ")[-1].split("-")[0]
+        if start != str(have):
+            mode = "wb"  # a range we did not ask for: start over
+    expected_len = resp.headers.get("Content-Length")
+    written = 0
+    with open(part, mode) as fh:
+        for block in resp.iter_content(chunk_size=chunk_size):
+            fh.write(block)
+            written += len(block)
+    if expected_len is not None and written != int(expected_len):
+        raise _Transient(f"body truncated: {written} of {expected_len} bytes")
+
+
+def _attempt(url, part: Path, session, size, resume: bool, policy, chunk_size: int) -> None:
+    """One try: resume the .part file where it stopped (or start it), unless it is already complete."""
+    have = part.stat().st_size if (resume and part.exists()) else 0
+    if size is not None and have > int(size):
+        have = 0
+    if have and size is not None and have == int(size):
+        return  # complete from a previous attempt: only verification is left
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    with session.get(url, headers=headers, stream=True, timeout=policy.timeout) as resp:
+        _append_body(resp, url, part, have, chunk_size)
+
+
 def download_file(
     url: str,
     dest: str | os.PathLike,
@@ -233,18 +286,7 @@ def download_file(
     policy = policy or RetryPolicy()
     part = dest.with_name(dest.name + ".part")
     what = f"download {dest.name}"
-
-    def verify(path: Path) -> None:
-        got = path.stat().st_size
-        if size is not None and got != int(size):
-            raise ValueError(f"size {got} bytes, expected {size}")
-        if md5 is not None:
-            digest = md5_of(path)
-            if digest.lower() != md5.lower():
-                raise ValueError(f"md5 {digest}, expected {md5}")
-        if validate is not None:
-            validate(path)
-
+    verify = _verifier(size, md5, validate)
     with _Lock(dest):
         if dest.exists():
             try:
@@ -257,38 +299,7 @@ def download_file(
         last = ""
         for attempt in range(1, policy.attempts + 1):
             try:
-                have = part.stat().st_size if (resume and part.exists()) else 0
-                if size is not None and have > int(size):
-                    have = 0
-                if have and size is not None and have == int(size):
-                    resp = None  # complete from a previous attempt: only verification is left
-                else:
-                    headers = {"Range": f"bytes={have}-"} if have else {}
-                    resp = session.get(url, headers=headers, stream=True, timeout=policy.timeout)
-                if resp is not None:
-                    with resp:
-                        if resp.status_code in TRANSIENT_STATUS:
-                            raise _Transient(f"HTTP {resp.status_code}")
-                        if resp.status_code == 416 and have:
-                            part.unlink()
-                            raise _Transient("server refused the resume range; restarting")
-                        if resp.status_code >= 400:
-                            raise _status_error(resp, url)
-                        mode = "ab" if (have and resp.status_code == 206) else "wb"
-                        if mode == "ab":
-                            start = resp.headers.get("Content-Range", "").split(" ")[-1].split("-")[0]
-                            if start != str(have):
-                                mode = "wb"  # a range we did not ask for: start over
-                        if mode == "wb":
-                            have = 0
-                        expected_len = resp.headers.get("Content-Length")
-                        written = 0
-                        with open(part, mode) as fh:
-                            for block in resp.iter_content(chunk_size=chunk_size):
-                                fh.write(block)
-                                written += len(block)
-                        if expected_len is not None and written != int(expected_len):
-                            raise _Transient(f"body truncated: {written} of {expected_len} bytes")
+                _attempt(url, part, session, size, resume, policy, chunk_size)
                 try:
                     verify(part)
                 except ValueError as exc:
