@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DOUBLE_BIN, REPO
+from e2e import snakemake_cmd
 
 pytestmark = pytest.mark.e2e
 
@@ -71,16 +72,7 @@ def _run(work: Path, fake_bin: Path, *extra: str) -> subprocess.CompletedProcess
     # the project's venv first (as `make demo` and an activated venv do), ISCE2's environment after it
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(fake_bin), env.get("PATH", "")])
     env.pop("ISCE_HOME", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(work),
-    ]
-    cmd += ["--configfile", str(REPO / "config" / "demo.yaml"), "--cores", "2", *extra]
+    cmd = snakemake_cmd(work, REPO / "config" / "demo.yaml", *extra)
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
