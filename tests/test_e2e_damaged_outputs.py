@@ -33,7 +33,7 @@ def _damaging_shim(bin_dir: Path, step: str) -> Path:
     shim.write_text(
         "#!/usr/bin/env python3\nimport subprocess, sys\n"
         f"rc = subprocess.call([sys.executable, {str(DOUBLE_BIN / 'topsApp.py')!r}] + sys.argv[1:])\n"
-        f"if rc == 0 and '--dostep={step}' in sys.argv:\n    {DAMAGE[step]}\n"
+        f"if rc == 0 and '--end={step}' in sys.argv:\n    {DAMAGE[step]}\n"
         "sys.exit(rc)\n"
     )
     shim.chmod(0o755)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -27,7 +28,9 @@ import rasterio
 
 from conftest import REPO
 from e2e import double_env, merged_config, planned_jobs, snakemake_cmd
+from gunw_workflow.config import with_defaults
 from gunw_workflow.topsapp import steps as topsapp_steps
+from gunw_workflow.topsapp.topsapp_xml import topsapp_properties
 
 pytestmark = pytest.mark.e2e
 
@@ -369,17 +372,14 @@ INCREMENTAL = ["unwrapper_icu", "ionosphere_off", "dense_offsets", "wrapped_phas
 NEEDS["test_incremental_run_equals_clean_run"] = ("demo_30m", *INCREMENTAL)
 
 
-def first_affected_step(base: dict, new: dict) -> str | None:
-    """The step table's answer for switching the config ``base`` to ``new``."""
-    from gunw_workflow.config import with_defaults
-    from gunw_workflow.topsapp.topsapp_xml import topsapp_properties
-
+def first_affected_job(base: dict, new: dict) -> str | None:
+    """The step table's answer for switching the config ``base`` to ``new``: the first job that re-runs."""
     base, new = with_defaults(base), with_defaults(new)
     geocode_dem = [
         (c["output_resolution"], c["local_inputs"]["geocode_dem"] or c["local_inputs"]["dem"])
         for c in (base, new)
     ]
-    return topsapp_steps.first_rerun_step(
+    return topsapp_steps.first_rerun_job(
         topsapp_properties(base),
         topsapp_properties(new),
         new["keep_intermediates"],
@@ -433,11 +433,11 @@ def test_incremental_run_equals_clean_run(matrix, variant, tmp_path):
     )
     assert plan.returncode == 0, plan.stderr[-3000:]
     planned = set(planned_jobs(plan.stdout))
-    first = first_affected_step(merged_config(matrix.files("demo_30m")), merged_config(files))
-    steps = [s.name for s in topsapp_steps.STEPS]
-    expected = {f"topsapp_{s}" for s in steps[steps.index(first) :]} if first else set()
-    planned_steps = {r for r in planned if r.startswith("topsapp_")}
-    assert planned_steps == expected, (first, sorted(planned_steps ^ expected))
+    first = first_affected_job(merged_config(matrix.files("demo_30m")), merged_config(files))
+    chain = [j.name for j in topsapp_steps.jobs(topsapp_properties(with_defaults(merged_config(files))))]
+    expected = {f"topsapp_{j}" for j in chain[chain.index(first) :]} if first else set()
+    planned_jobs_ = {r for r in planned if r.startswith("topsapp_")}
+    assert planned_jobs_ == expected, (first, sorted(planned_jobs_ ^ expected))
     assert "package_gunw" in planned and "check_pair" not in planned and "generate_demo_pair" not in planned
     run = subprocess.run(
         snakemake_cmd(work, files, config=keep_dir), env=double_env(), capture_output=True, text=True
@@ -488,3 +488,63 @@ def test_settings_that_change_no_result_re_run_nothing(matrix, tmp_path):
     )
     assert plan.returncode == 0, plan.stderr[-3000:]
     assert "Nothing to be done" in plan.stdout + plan.stderr, sorted(planned_jobs(plan.stdout))
+
+
+# ---- a kill at any instant: every point below kills Snakemake and all its jobs (SIGKILL, as a node failure or
+# a SLURM time limit would); the user's next run resumes, and the product equals the clean run's ----------------
+KILL_POINTS = [
+    # (id, process, event, path, nth) -- see tests/kill_points/sitecustomize.py
+    ("stage_dem mid-write", "stage-dem", "write", ".xml", 1),
+    ("between two steps of one job", "--end=topo", "write", "PICKLE/verifyDEM", 1),
+    ("mid-step, a burst half written", "--end=topo", "write", "geom_reference/IW1/lon_02.rdr.xml", 1),
+    ("heavy marker written, not in place", "--job topo", "replace", "heavy/topo.txt", 1),
+    ("mid-clean-up", "--job mergebursts", "unlink", "geom_reference/IW1/", 2),
+    ("clean-up done, job not recorded", "--job mergebursts", "exit", "", 1),
+    ("topsApp.xml rendered, not in place", "--job filter", "replace", "topsApp.xml", 1),
+    ("product written, not in place", "gunw package", "replace", "gunw.nc", 1),
+    ("validated.ok being written", "gunw validate", "write", "validated.ok", 1),
+]
+NEEDS["test_killed_at_any_instant_the_next_runs_finish_with_the_clean_product"] = ("demo_30m",)
+
+
+def test_killed_at_any_instant_the_next_runs_finish_with_the_clean_product(matrix, tmp_path):
+    clean = matrix.get("demo_30m")
+    files = matrix.files("demo_30m")
+    work = tmp_path / "work"
+    outdir = clean.config["demo"]["outdir"]
+    (work / outdir).parent.mkdir(parents=True)
+    (work / outdir).symlink_to(matrix.inputs("demo_30m") / outdir, target_is_directory=True)
+    plan = tmp_path / "kill-plan" / "plan.json"
+    plan.parent.mkdir()
+    plan.write_text(
+        json.dumps([dict(zip(("id", "argv", "event", "path", "nth"), p, strict=True)) for p in KILL_POINTS])
+    )
+    env = double_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "tests" / "kill_points"), env.get("PYTHONPATH", "")])
+    env["GUNW_KILL_PLAN"] = str(plan)
+    fired = []
+    for attempt in range(len(KILL_POINTS) + 1):
+        subprocess.run(snakemake_cmd(work, files, "--unlock"), env=env, capture_output=True)
+        proc = subprocess.run(
+            snakemake_cmd(work, files, "--rerun-incomplete"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        now = sorted(p.stem for p in plan.parent.glob("*.fired"))
+        if proc.returncode == 0:
+            break
+        assert proc.returncode == -signal.SIGKILL and len(now) == len(fired) + 1, (
+            f"run {attempt} after {fired} failed on its own ({proc.returncode}):\n{proc.stderr[-4000:]}"
+        )
+        fired = now
+    assert fired == sorted(p[0] for p in KILL_POINTS), (
+        f"never reached: {set(p[0] for p in KILL_POINTS) - set(fired)}"
+    )
+    pair = work / clean.config["results_dir"] / clean.pair_dir.name
+    assert product_differences(pair / "product" / "gunw.nc", clean.pair_dir / "product" / "gunw.nc") == []
+    again = subprocess.run(snakemake_cmd(work, files, "-n"), env=double_env(), capture_output=True, text=True)
+    assert "Nothing to be done" in again.stdout + again.stderr, again.stdout[-3000:]
+    name = (pair / "product" / "product_name.txt").read_text().strip().removesuffix(".nc")
+    assert sorted(p.name for p in (work / clean.config["results_dir"] / "products").iterdir()) == [name]

@@ -86,7 +86,7 @@ def test_stock_isce2_in_its_own_environment_runs_every_step(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     (pair,) = [p for p in (tmp_path / "work" / "demo" / "results").iterdir() if (p / "product").is_dir()]
     assert (pair / "product" / "validated.ok").is_file()
-    log = (pair / "logs" / "topsapp_startup.log").read_text()
+    log = (pair / "logs" / "topsapp_preprocess.log").read_text()
     assert log.startswith(f"# {fake_bin / 'python3'} {fake_bin / 'topsApp.py'}"), log[:300]
     assert "OMP_WAIT_POLICY=PASSIVE" in log
 
@@ -97,7 +97,7 @@ def test_a_configured_interpreter_wins_and_a_wrong_one_fails_loudly(tmp_path):
         tmp_path / "work",
         fake_bin,
         "--until",
-        "topsapp_startup",
+        "topsapp_preprocess",
         "--config",
         f"isce2={{'python': '{sys.executable}', 'omp_wait_policy': 'PASSIVE'}}",
     )
@@ -105,5 +105,5 @@ def test_a_configured_interpreter_wins_and_a_wrong_one_fails_loudly(tmp_path):
     (pair,) = [
         p for p in (tmp_path / "work" / "demo" / "results").iterdir() if p.is_dir() and p.name != "products"
     ]
-    log = (pair / "logs" / "topsapp_startup.log").read_text()
+    log = (pair / "logs" / "topsapp_preprocess.log").read_text()
     assert "No module named 'isce'" in log and "failed with exit code" in log

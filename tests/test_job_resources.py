@@ -62,7 +62,7 @@ def test_scales_with_output_resolution_only_where_the_grid_depends_on_it():
 def test_reference_frame_matches_the_published_figures():
     """27 bursts at 90 m: HyP3 GUNW 1.8-2.7 h with 4 OpenMP threads and ~16 GB; 100-150 GB of intermediates."""
     rows = {r["rule"][len("topsapp_") :]: r for r in jr.table(27, 90) if r["rule"].startswith("topsapp_")}
-    std = [rows[s] for s in jr.standard_steps()]
+    std = [rows[s] for s in jr.standard_jobs()]
     total_h = sum(r["estimate_min"] for r in std) / 60
     assert 1.8 <= total_h <= 2.7
     assert 15000 <= max(r["mem_mb"] for r in std) <= 17000
@@ -151,10 +151,11 @@ def test_invalid_overrides_are_rejected(over):
         jr.resources_for("topsapp_topo", 27, 90, over)
 
 
-def test_standard_steps_are_the_active_steps_of_the_schema_defaults():
-    std = jr.standard_steps()
+def test_standard_jobs_are_the_working_steps_of_the_schema_defaults():
+    std = jr.standard_jobs()
     assert "ion" in std and "topo" in std
-    assert not {"esd", "denseoffsets", "geocodeoffsets", "subsetoverlaps"} & set(std)
+    assert not {"esd", "denseoffsets", "geocodeoffsets", "subsetoverlaps", "startup", "verifyDEM"} & set(std)
+    assert len(std) == 10
 
 
 def test_slurm_groups_come_from_the_step_table_and_chain_neighbours():

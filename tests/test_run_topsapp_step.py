@@ -16,17 +16,21 @@ from gunw_workflow.config import load_config
 from gunw_workflow.layout import PairDir
 from gunw_workflow.topsapp import run_step as rts
 from gunw_workflow.topsapp import topsapp_xml as tx
+from gunw_workflow.topsapp.steps import STEP_NAMES
 
 
 def _fake_topsapp(bin_dir, body: str):
-    """A topsApp.py whose behaviour is `body` (python, with `step` = the --dostep value, cwd = workdir)."""
+    """A topsApp.py whose behaviour is `body` (python, run once per step of --start..--end with `step` set,
+    cwd = workdir)."""
     bin_dir.mkdir(exist_ok=True)
     exe = bin_dir / "topsApp.py"
+    arg = "dict(a[2:].split('=', 1) for a in sys.argv if a.startswith('--'))"
     exe.write_text(
         "#!/usr/bin/env python3\nimport os, sys\nfrom pathlib import Path\n"
-        "step = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--dostep=')][0]\n"
+        f"NAMES = {list(STEP_NAMES)!r}\nopt = {arg}\n"
         "def touch(p, text='x'):\n    Path(p).parent.mkdir(parents=True, exist_ok=True)\n    Path(p).write_text(text)\n"
-        + textwrap.dedent(body)
+        "for step in NAMES[NAMES.index(opt['start']) : NAMES.index(opt['end']) + 1]:\n"
+        + textwrap.indent(textwrap.dedent(body), "    ")
     )
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
     return exe
@@ -47,20 +51,32 @@ def _settings():
     return tx.topsapp_properties(cfg)
 
 
-def _run(workdir, step, keep=True, **kw):
-    todo = rts.plan(step, _settings(), keep)
-    rts.run_step(
+def _run(workdir, name, keep=True, settings=None, **kw):
+    """Run the job `name` as the rule would (its plan from the step table), with the default settings."""
+    settings = settings or _settings()
+    job = rts.job_named(name, settings)
+    todo = rts.plan(job, settings, keep)
+    pair = PairDir(workdir.parent)
+    rts.run_job(
         workdir,
-        step,
-        workdir.parent / "logs" / f"{step}.log",
+        job,
+        workdir.parent / "logs" / f"{name}.log",
         expect=todo["expect"],
         checks=todo["checks"],
         pre_clean=todo["pre_clean"],
         clean_after=todo["clean_after"],
-        heavy_marker=Path(PairDir(workdir.parent).heavy_marker(step)) if todo["writes_marker"] else None,
+        heavy_marker=Path(pair.heavy_marker(name)) if todo["writes_marker"] else None,
         heavy_patterns=todo["heavy_patterns"],
+        drop_markers=[Path(pair.heavy_marker(p)) for p in todo["drop_markers"]],
         **kw,
     )
+
+
+def _pickles(workdir, *steps):
+    (workdir / "PICKLE").mkdir(exist_ok=True)
+    for step in steps:
+        for f in (f"PICKLE/{step}", f"PICKLE/{step}.xml"):
+            (workdir / f).write_text("x")
 
 
 # a swath product XML with one burst, and computeBaselines' record of one common burst, as ISCE2 writes them
@@ -87,14 +103,18 @@ if step == 'burstifg':
 """
 
 
-def test_a_good_step_passes_and_its_log_is_kept(workdir):
-    _fake_topsapp(workdir.parent / "bin", GOOD + "print('all fine')\n")
-    (workdir / "PICKLE").mkdir()
-    for f in ("PICKLE/startup", "PICKLE/startup.xml"):
-        (workdir / f).write_text("x")
-    _run(workdir, "preprocess")
+def test_a_good_job_passes_and_its_log_is_kept(workdir):
+    _fake_topsapp(workdir.parent / "bin", GOOD + "print('all fine', step)\n")
+    _run(workdir, "preprocess")  # startup does no work: it runs in preprocess's process
     log = (workdir.parent / "logs" / "preprocess.log").read_text()
-    assert "all fine" in log and "--dostep=preprocess" in log
+    assert "all fine startup" in log and "all fine preprocess" in log
+    assert "--start=startup --end=preprocess" in log
+    assert all((workdir / f).is_file() for f in ("PICKLE/startup.xml", "PICKLE/preprocess.xml"))
+
+
+def test_an_idle_step_is_not_a_job_and_the_error_names_its_job():
+    with pytest.raises(rts.StepError, match="step verifyDEM does no work and runs inside job topo"):
+        rts.job_named("verifyDEM", _settings())
 
 
 @pytest.mark.parametrize(
@@ -125,17 +145,15 @@ def test_exit_zero_without_outputs_fails_and_names_the_missing_files(workdir):
 
 def test_nonzero_exit_fails_with_the_log_tail(workdir):
     _fake_topsapp(workdir.parent / "bin", "print('Coherence threshold too strict'); sys.exit(1)\n")
-    (workdir / "PICKLE").mkdir()
-    for f in ("PICKLE/rangecoreg", "PICKLE/rangecoreg.xml"):
-        (workdir / f).write_text("x")
+    _pickles(workdir, "topo")
     with pytest.raises(rts.StepError, match="Coherence threshold too strict"):
         _run(workdir, "fineoffsets")
 
 
 def test_missing_previous_pickle_is_refused_before_running(workdir):
     _fake_topsapp(workdir.parent / "bin", "touch('ran')\n")
-    with pytest.raises(rts.StepError, match="needs the state of step startup"):
-        _run(workdir, "preprocess")
+    with pytest.raises(rts.StepError, match="needs the state of step preprocess"):
+        _run(workdir, "topo")
     assert not (workdir / "ran").exists()
 
 
@@ -143,7 +161,7 @@ def test_stray_config_file_is_refused(workdir):
     _fake_topsapp(workdir.parent / "bin", GOOD)
     (workdir / "topsinsar.xml").write_text("<x/>")
     with pytest.raises(rts.StepError, match="stray ISCE config"):
-        _run(workdir, "startup")
+        _run(workdir, "preprocess")
 
 
 def test_second_process_in_the_same_directory_is_refused(workdir):
@@ -151,42 +169,48 @@ def test_second_process_in_the_same_directory_is_refused(workdir):
     with open(workdir / ".topsapp.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with pytest.raises(rts.StepError, match="another topsApp process"):
-            _run(workdir, "startup")
-    _run(workdir, "startup")  # lock released: runs
+            _run(workdir, "preprocess")
+    _run(workdir, "preprocess")  # lock released: runs
 
 
 def test_materialised_full_slcs_are_removed_before_denseoffsets(workdir):
-    _fake_topsapp(
-        workdir.parent / "bin", GOOD + "touch('seen', str(Path('merged/reference.slc.full').exists()))\n"
-    )
-    (workdir / "PICKLE").mkdir()
-    for f in ("PICKLE/geocode", "PICKLE/geocode.xml"):
-        (workdir / f).write_text("x")
+    _pickles(workdir, "geocode")
     (workdir / "merged").mkdir()
     (workdir / "merged/reference.slc.full").write_text("stale")
-    _run(workdir, "denseoffsets")
+    from gunw_workflow.isce_io.headers import IsceRaster, image_xml
+
+    dense = {**_settings(), "do dense offsets": True}
+    header = image_xml(IsceRaster(Path("x"), 2, 2, "FLOAT", x0=0.0, dx=1.0, y0=0.0, dy=-1.0), "x")
+    _fake_topsapp(
+        workdir.parent / "bin",
+        GOOD
+        + "touch('seen', str(Path('merged/reference.slc.full').exists()))\n"
+        + "for f in ('merged/dense_offsets.bil', 'merged/dense_offsets_snr.bil', 'merged/dense_offsets_cov.bil'):\n"
+        + f"    touch(f, 'x' * 16); touch(f + '.xml', {header!r}); touch(f + '.vrt')\n",
+    )
+    _run(workdir, "denseoffsets", settings=dense)
     assert (workdir / "seen").read_text() == "False"
 
 
 def test_heavy_intermediates_are_deleted_by_their_last_consumer_only_when_not_kept(workdir):
     _fake_topsapp(workdir.parent / "bin", GOOD)
-    (workdir / "PICKLE").mkdir()
-    for f in ("PICKLE/rangecoreg", "PICKLE/rangecoreg.xml", "PICKLE/ion", "PICKLE/ion.xml"):
-        (workdir / f).write_text("x")
+    _pickles(workdir, "topo", "ion")
     _run(workdir, "fineoffsets", keep=False)
-    marker = json.dumps((workdir / "heavy/fineoffsets.txt").read_text())
-    assert "fine_offsets/IW1/range_01.off" in marker
+    marker = workdir / "heavy/fineoffsets.txt"
+    assert "fine_offsets/IW1/range_01.off" in json.dumps(marker.read_text())
     _run(workdir, "burstifg", keep=True)
-    assert (workdir / "fine_offsets/IW1/range_01.off").exists()
+    assert (workdir / "fine_offsets/IW1/range_01.off").exists() and marker.exists()
     _run(workdir, "burstifg", keep=False)
     assert not (workdir / "fine_offsets/IW1/range_01.off").exists()
     assert (workdir / "fine_interferogram/IW1.xml").exists()
+    # the producer's marker went first: a kill mid-deletion makes the next run re-make the files
+    assert not marker.exists()
 
 
 def test_missing_topsapp_says_how_to_get_isce2(workdir, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(rts.StepError, match="--sdm conda"):
-        _run(workdir, "startup")
+        _run(workdir, "preprocess")
 
 
 def test_cli_help():
@@ -200,9 +224,7 @@ def test_a_missing_common_burst_fails_the_step(workdir):
     a step that wrote only burst 1 fails, naming burst 2."""
     two = TOPSPROC.replace("<IW-1_Number_of_common_bursts>1<", "<IW-1_Number_of_common_bursts>2<")
     _fake_topsapp(workdir.parent / "bin", GOOD.replace(repr(TOPSPROC), repr(two)))
-    (workdir / "PICKLE").mkdir()
-    for f in ("PICKLE/rangecoreg", "PICKLE/rangecoreg.xml"):
-        (workdir / f).write_text("x")
+    _pickles(workdir, "topo")
     with pytest.raises(rts.StepError, match=r"azimuth_\*\.off: burst\(s\) \[2\] missing"):
         _run(workdir, "fineoffsets")
 

@@ -140,3 +140,64 @@ def test_the_double_and_the_table_name_the_same_steps_in_order():
     import isce2_double.steps as double_steps
 
     assert tuple(double_steps.STEP_NAMES) == ts.STEP_NAMES
+
+
+def _props(**overrides) -> dict:
+    return tx.topsapp_properties({**load_config(), **overrides})
+
+
+def test_jobs_cut_the_chain_into_one_working_step_each():
+    for settings in (_props(), _props(esd_coherence_threshold=0.8, dense_offsets=True)):
+        chain = ts.jobs(settings)
+        assert [s for j in chain for s in j.steps] == list(ts.STEP_NAMES)  # every step once, in order
+        for job in chain:
+            assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == [job.name]
+    names = [j.name for j in ts.jobs(_props())]
+    assert names == [
+        "preprocess", "topo", "fineoffsets", "fineresamp", "ion", "burstifg", "mergebursts", "filter", "unwrap",
+        "geocode",
+    ]  # fmt: skip
+    # idle steps join the next job (a change to them re-runs what follows anyway), unwrap2stage joins unwrap's
+    assert ts.job_of("verifyDEM", _props()).name == "topo"
+    assert ts.job_of("subsetoverlaps", _props()).name == "fineoffsets"
+    assert ts.job_of("unwrap2stage", _props()).name == "unwrap"
+    assert ts.job_of("geocodeoffsets", _props()).name == "geocode"  # no job follows
+    assert ts.job_of("ion", _props(estimate_ionosphere_delay=False)).name == "burstifg"
+    esd = [j.name for j in ts.jobs(_props(esd_coherence_threshold=0.8))]
+    assert esd[2:10] == [
+        "subsetoverlaps", "coarseoffsets", "coarseresamp", "overlapifg", "prepesd", "esd", "rangecoreg", "fineoffsets",
+    ]  # fmt: skip
+
+
+def test_an_idle_steps_own_properties_change_no_job():
+    """With 2-stage unwrapping off, its solver is irrelevant: no job's params hold it, nothing re-runs."""
+    base = _props()
+    solver = dict(base, **{"SOLVER_2STAGE": "glpk"})
+    assert [ts.job_params(j, base) for j in ts.jobs(base)] == [
+        ts.job_params(j, solver) for j in ts.jobs(base)
+    ]
+    assert ts.first_rerun_job(base, solver, keep_intermediates=False) is None
+    # switched on, it runs in unwrap's job, which then re-runs
+    on = dict(solver, **{"do unwrap 2 stage": True})
+    assert ts.first_rerun_job(base, on, keep_intermediates=True) == "unwrap"
+
+
+@pytest.mark.parametrize(
+    "overrides, keep, first",
+    [
+        ({"goldstein_filter_power": 0.3}, False, "filter"),
+        ({"output_resolution": 30}, True, "mergebursts"),
+        # mergebursts reads heavy groups of topo, fineresamp and burstifg, deleted after it last ran
+        ({"output_resolution": 30}, False, "topo"),
+        ({"esd_coherence_threshold": 0.8}, True, "subsetoverlaps"),
+        ({"dense_offsets": True}, True, "denseoffsets"),
+        # denseoffsets becomes the last reader of fineresamp's fine_coreg bursts (deleted); fineresamp's re-run
+        # re-runs mergebursts, the last reader of topo's geometry (deleted too)
+        ({"dense_offsets": True}, False, "topo"),
+        # the idle ion step folds into burstifg's job; PICKLE/ion was made by the ion job
+        ({"estimate_ionosphere_delay": False}, True, "burstifg"),
+        ({"min_frame_coverage": 0.5}, False, None),
+    ],
+)
+def test_first_rerun_job_follows_the_jobs_as_snakemake_sees_them(overrides, keep, first):
+    assert ts.first_rerun_job(_props(), _props(**overrides), keep) == first

@@ -133,6 +133,12 @@ class PairDir:
     def validated_ok(self) -> str:
         return _join(self.product, PRODUCT_FILES["ok"])
 
+    @property
+    def delivered_txt(self) -> str:
+        """What the pair delivered to <results_dir>/products (product.delivery); outside product/, which is
+        emptied whenever the product is re-made."""
+        return _join(self.root, "delivered.txt")
+
     # --- logs ---
     @property
     def logs(self) -> str:

@@ -209,7 +209,7 @@ def main(argv=None) -> int:
     print("\t".join(cols))
     for r in rows:
         print("\t".join(str(r[c]) for c in cols))
-    std = [r for r in rows if r["rule"].removeprefix("topsapp_") in standard_steps()]
+    std = [r for r in rows if r["rule"].removeprefix("topsapp_") in standard_jobs()]
     print(
         f"# standard product ({args.bursts} bursts, {args.resolution} m): "
         f"estimate {sum(r['estimate_min'] for r in std):.0f} min, peak {max(r['mem_mb'] for r in std)} MB, "
@@ -219,14 +219,14 @@ def main(argv=None) -> int:
     return 0
 
 
-def standard_steps() -> tuple[str, ...]:
-    """Steps that do real work for the standard product (the schema's defaults: ionosphere on, ESD and dense
-    offsets off)."""
+def standard_jobs() -> tuple[str, ...]:
+    """The topsApp jobs (their working steps) of the standard product (the schema's defaults: ionosphere on,
+    ESD and dense offsets off). A job costs what its working step costs: the idle steps it also runs only
+    write their PICKLE."""
     from gunw_workflow.config import defaults
     from gunw_workflow.topsapp.topsapp_xml import topsapp_properties
 
-    properties = topsapp_properties(defaults())
-    return tuple(s.name for s in _steps().STEPS if s.active(properties))
+    return tuple(j.name for j in _steps().jobs(topsapp_properties(defaults())))
 
 
 if __name__ == "__main__":

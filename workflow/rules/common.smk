@@ -254,7 +254,10 @@ def product_config_json(wildcards):
 # follows; kilobytes of JSON in every shell command would also flood the console and slow planning.
 os.environ["GUNW_TOPSAPP_PROPERTIES"] = json.dumps(TOPSAPP_PROPERTIES)
 
-HANDOFFS = topsapp_steps.heavy_handoffs(TOPSAPP_PROPERTIES)
+# One job per step that does work under these settings; idle steps run inside a neighbour's job (step table).
+TOPSAPP_JOBS = topsapp_steps.jobs(TOPSAPP_PROPERTIES)
+TOPSAPP_JOB = {job.name: job for job in TOPSAPP_JOBS}
+HANDOFFS = topsapp_steps.job_handoffs(TOPSAPP_PROPERTIES)
 
 
 def topsapp_step_args(pair_root):
@@ -267,41 +270,41 @@ def topsapp_step_args(pair_root):
     )
 
 
-def topsapp_step_inputs(step):
-    """Previous PICKLE (ISCE loads it), the staged inputs the step reads (step table), heavy markers."""
+def topsapp_job_inputs(job):
+    """Previous job's PICKLE (ISCE loads it), the staged inputs the job reads (step table), heavy markers."""
 
     def inputs(wildcards):
         pair = pair_dir(wildcards)
         d = {}
-        prev = topsapp_steps.previous(step)
+        prev = topsapp_steps.previous_job(job, TOPSAPP_PROPERTIES)
         if prev:
-            # every file the previous step declares, not only its PICKLE: a setting that gives an earlier step
+            # every file the previous job declares, not only its PICKLE: a setting that gives an earlier step
             # a new output (unwrapper icu, ionosphere on, a second swath) must make Snakemake ask for it, or the
-            # step would never re-run (Snakemake checks only requested outputs for being missing, and skips the
-            # params check of a job with outputs that have no metadata). PICKLE/<prev> comes with its .xml.
-            d["prev"] = [pair.pickle_xml(prev)] + [
+            # job would never re-run (Snakemake checks only requested outputs for being missing, and skips the
+            # params check of a job with outputs that have no metadata). PICKLE/<last> comes with its .xml.
+            d["prev"] = [pair.pickle_xml(prev.last)] + [
                 pair.topsapp_file(f)
-                for f in topsapp_steps.BY_NAME[prev].declared(TOPSAPP_PROPERTIES)
+                for f in topsapp_steps.job_declared(prev, TOPSAPP_PROPERTIES)
             ]
-        for name in topsapp_steps.BY_NAME[step].reads:
+        for name in topsapp_steps.job_reads(job):
             d[name] = pair.staged(name)
         d["heavy"] = [
             pair.heavy_marker(producer)
             for producer, last, _ in HANDOFFS
-            if last == step and producer != step
+            if last == job.name and producer != job.name
         ]
         return d
 
     return inputs
 
 
-def topsapp_step_outputs(step):
-    files = [P.pickle(step), P.pickle_xml(step)]
+def topsapp_job_outputs(job):
+    """Every step's PICKLE pair, every declared file, and the heavy marker when a heavy group leaves the job."""
+    files = [f for step in job.steps for f in (P.pickle(step), P.pickle_xml(step))]
     files += [
-        P.topsapp_file(f)
-        for f in topsapp_steps.BY_NAME[step].declared(TOPSAPP_PROPERTIES)
+        P.topsapp_file(f) for f in topsapp_steps.job_declared(job, TOPSAPP_PROPERTIES)
     ]
-    if any(producer == step and last != step for producer, last, _ in HANDOFFS):
-        marker = P.heavy_marker(step)
+    if any(producer == job.name and last != job.name for producer, last, _ in HANDOFFS):
+        marker = P.heavy_marker(job.name)
         files.append(marker if KEEP else temp(marker))
     return files

@@ -58,6 +58,7 @@ rule validate_gunw:
         "../../envs/product.yaml"
     params:
         products=RUN.products,
+        record=lambda w: pair_dir(w).delivered_txt,
     shell:
         "gunw validate {input.nc:q} --name @{input.name:q} --json {input.json:q} --png {input.png:q}"
-        " --deliver {params.products:q} --ok {output.ok:q} > {log:q} 2>&1"
+        " --deliver {params.products:q} --delivery-record {params.record:q} --ok {output.ok:q} > {log:q} 2>&1"

@@ -59,23 +59,25 @@ rule stage_dem:
         " > {log:q} 2>&1"
 
 
-for _step in topsapp_steps.STEPS:
-    _rule = f"topsapp_{_step.name}"
+# One rule per job (topsapp_steps.jobs): a step that does work, run with the idle steps around it in one topsApp
+# process. Its params are the invalidating properties of the job's active steps (the step table).
+for _job in TOPSAPP_JOBS:
+    _rule = f"topsapp_{_job.name}"
     _res = rule_resources(_rule)
 
     rule:
         name:
             _rule
         input:
-            unpack(topsapp_step_inputs(_step.name)),
+            unpack(topsapp_job_inputs(_job)),
         output:
-            topsapp_step_outputs(_step.name),
+            topsapp_job_outputs(_job),
         log:
             P.log(_rule),
         benchmark:
             P.benchmark(_rule)
         group:
-            _step.slurm_group
+            topsapp_steps.BY_NAME[_job.name].slurm_group
         conda:
             "../../envs/isce2.yaml"
         threads: _res["threads"]
@@ -84,12 +86,15 @@ for _step in topsapp_steps.STEPS:
             runtime=_res["runtime"],
             disk_mb=_res["disk_mb"],
         params:
-            step=_step.name,
-            # what re-runs this step: only the topsApp properties that first affect it (the step table)
-            invalidating=topsapp_steps.step_params(_step.name, TOPSAPP_PROPERTIES),
+            job=_job.name,
+            # what re-runs this job: only the topsApp properties that first affect one of its active steps
+            invalidating=topsapp_steps.job_params(_job, TOPSAPP_PROPERTIES),
             # output-derived params are not provenance for Snakemake: the pair directory, the full property set
             # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
             args=lambda w, output: topsapp_step_args(RUN.pair(w.pair).root),
         shell:
-            "rm -f {log:q} && gunw topsapp-step --step {params.step} {params.args}"
+            "rm -f {log:q} && gunw topsapp-step --job {params.job} {params.args}"
             " --threads {threads} --log {log:q}"
+
+    # `snakemake --list-rules` shows it (a generated rule cannot carry a literal docstring)
+    workflow.get_rule(_rule).docstring = topsapp_steps.job_description(_job)

@@ -27,7 +27,7 @@ from gunw_workflow.config import PYPROJECT
 from gunw_workflow.isce_io import orbit as og
 from gunw_workflow.isce_io import rasters as isce_io
 from gunw_workflow.layout import PRODUCT_FILES, TOPSAPP_PROPERTIES_JSON, PairDir
-from gunw_workflow.product import attributes, gunw_name
+from gunw_workflow.product import attributes, delivery, gunw_name
 from gunw_workflow.product import cubes as gc
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import layers as layer_reader
@@ -553,6 +553,7 @@ def main(argv=None):
     )
     a = p.parse_args(argv)
     pair = PairDir(a.pair_dir)
+    delivery.withdraw(pair.delivered_txt)  # the delivered product is stale from now on
     result = package(
         pair.topsapp,
         pair.pair_json,

@@ -20,9 +20,8 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from gunw_workflow import layout
+from gunw_workflow.product import delivery, gunw_name
 from gunw_workflow.product import gunw_layout as L
-from gunw_workflow.product import gunw_name
 
 ANGLE_CUBES = ("incidenceAngle", "lookAngle", "azimuthAngle")
 TROPO_MODELS = ("ERA5", "ERA5T", "GMAO", "HRES", "HRRR")
@@ -644,32 +643,6 @@ def validate(path, name: str | None = None, json_path=None, png_path=None, use_o
     return out
 
 
-def deliver(gunw, name: str, products_dir, sidecars=()) -> Path:
-    """Hard-link (copy across file systems) a valid product and its sidecars to ``layout.delivery`` paths.
-
-    ``sidecars`` are ``(path, key)`` pairs, ``key`` a ``layout.PRODUCT_FILES`` key (``json``, ``png``): the
-    delivered copy keeps that file's suffix. Returns the product's delivery directory.
-    """
-    import os
-    import shutil
-
-    label = name[:-3]
-    dest = None
-    for src, key in [(gunw, "nc"), *sidecars]:
-        if src is None:
-            continue
-        target = Path(layout.delivery(str(products_dir), label, Path(layout.PRODUCT_FILES[key]).suffix))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        dest = target.parent
-        if target.exists():
-            target.unlink()
-        try:
-            os.link(src, target)
-        except OSError:
-            shutil.copy2(src, target)
-    return dest
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description="Validate a GUNW product; exits 1 and lists every violation.")
     p.add_argument("gunw", help="the netCDF file")
@@ -681,19 +654,31 @@ def main(argv=None):
     p.add_argument("--ok", help="touch this file when the product is valid")
     p.add_argument("--no-ogr", action="store_true", help="skip the OGR read of productBoundingBox")
     p.add_argument("--deliver", help="when valid, hard-link <id>.nc/.json/.png into DELIVER/<id>/")
+    p.add_argument(
+        "--delivery-record",
+        help="the pair's record of what it delivered: withdrawn when the product is invalid or delivered anew",
+    )
     a = p.parse_args(argv)
     name = a.name
     if name and name.startswith("@"):
         name = Path(name[1:]).read_text().strip()
     problems = validate(a.gunw, name=name, json_path=a.json, png_path=a.png, use_ogr=not a.no_ogr)
     if problems:
+        if a.delivery_record:
+            delivery.withdraw(a.delivery_record)  # an older valid product of this pair is not this one
         print(f"{len(problems)} violation(s) in {name or a.gunw}:", file=sys.stderr)
         for pr in problems:
             print(f"  - {pr}", file=sys.stderr)
         return 1
     print(f"valid: {name or a.gunw}")
     if a.deliver:
-        dest = deliver(a.gunw, name or Path(a.gunw).name, a.deliver, [(a.json, "json"), (a.png, "png")])
+        dest = delivery.deliver(
+            a.gunw,
+            name or Path(a.gunw).name,
+            a.deliver,
+            [(a.json, "json"), (a.png, "png")],
+            record_file=a.delivery_record,
+        )
         print(f"delivered: {dest}")
     if a.ok:
         Path(a.ok).write_text((name or Path(a.gunw).name) + "\n")

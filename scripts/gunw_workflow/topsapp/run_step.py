@@ -1,9 +1,10 @@
-"""Run one ISCE2 topsApp step (`topsApp.py topsApp.xml --dostep=<step>`) and make its failures loud.
+"""Run one job of ISCE2 topsApp steps (`topsApp.py topsApp.xml --start=<first> --end=<last>`) and make its failures
+loud.
 
 ISCE2 exits 0 on several failures (missing PICKLE, unknown step, unreadable SAFE, no orbit) and silently reuses or
 reads files it should not (stale topophase_ori.flat, materialised *.slc.full, stray config files in the cwd, a second
-topsApp process in the same directory). This wrapper guards each of those, verifies the step's real outputs and,
-when intermediates are not kept, deletes the heavy files whose last consumer this step is.
+topsApp process in the same directory). This wrapper guards each of those, verifies every step's real outputs and,
+when intermediates are not kept, deletes the heavy files whose last consumer the job is.
 
 Standard library only: it runs inside the ISCE2 conda environment.
 """
@@ -23,8 +24,10 @@ from pathlib import Path
 
 from gunw_workflow import pair_json
 from gunw_workflow.layout import TOPSAPP_XML, PairDir, pickle_files
+from gunw_workflow.product import delivery
 from gunw_workflow.topsapp import isce2_runtime, output_checks, topsapp_xml
-from gunw_workflow.topsapp.steps import BY_NAME, STEP_NAMES, STRAY_CONFIG_FILES, heavy_handoffs, previous
+from gunw_workflow.topsapp import steps as step_table
+from gunw_workflow.topsapp.steps import STEP_NAMES, STRAY_CONFIG_FILES, Job, previous
 
 SILENT_FAILURE_MESSAGES = (
     ("Cannot open PICKLE", "the previous step's PICKLE could not be loaded"),
@@ -48,11 +51,11 @@ def _nonempty(path: Path) -> bool:
         return False
 
 
-def verify_outputs(workdir: Path, step: str, expect: list[str], checks: list[str]) -> list[str]:
-    """Problems with the step's outputs (empty list = all good): missing or empty files, missing bursts,
+def verify_outputs(workdir: Path, steps: tuple[str, ...], expect: list[str], checks: list[str]) -> list[str]:
+    """Problems with the job's outputs (empty list = all good): missing or empty files, missing bursts,
     rasters whose size disagrees with their header."""
     problems = []
-    for rel in pickle_files(step) + expect:
+    for rel in [f for step in steps for f in pickle_files(step)] + expect:
         if not _nonempty(workdir / rel):
             problems.append(f"missing or empty: {rel}")
     for pattern in checks:
@@ -86,8 +89,6 @@ def delete_globs(workdir: Path, patterns: list[str]) -> int:
 
 def _refuse_unsafe_start(workdir: Path, step: str) -> None:
     """Stray ISCE config files and a missing previous PICKLE would make ISCE2 silently do the wrong thing."""
-    if step not in STEP_NAMES:
-        raise StepError(f"{step!r} is not a topsApp step; known steps: {', '.join(STEP_NAMES)}")
     stray = [f for f in STRAY_CONFIG_FILES if (workdir / f).exists()]
     if stray:
         raise StepError(
@@ -100,7 +101,9 @@ def _refuse_unsafe_start(workdir: Path, step: str) -> None:
         if missing:
             raise StepError(
                 f"{missing} missing: step {step} needs the state of step {prev}; ISCE2 would silently run "
-                "on a blank state and exit 0. Re-run the workflow so that topsapp_" + prev + " runs first."
+                "on a blank state and exit 0. Re-run the workflow so that the job of step "
+                + prev
+                + " runs first."
             )
 
 
@@ -142,21 +145,29 @@ def _run_topsapp(workdir: Path, step: str, log: Path, cmd: list[str], env: dict,
     return proc.stdout
 
 
-def _after_success(workdir: Path, log: Path, heavy_marker, heavy_patterns, clean_after) -> None:
-    """Record the heavy files this step made (marker) and delete those whose last consumer it is."""
+def _after_success(workdir: Path, log: Path, heavy_marker, heavy_patterns, clean_after, drop_markers) -> None:
+    """Record the heavy files this job made (marker) and delete those whose last consumer it is.
+
+    The producers' markers go first: a kill at any instant of the deletion then leaves them missing, so the
+    next run re-makes the deleted files (Snakemake re-runs a job whose output a pending job needs) instead of
+    re-running this job alone on inputs that are gone."""
     if heavy_marker is not None:
         files = sorted(p for pat in heavy_patterns for p in glob.glob(str(workdir / pat)))
         heavy_marker.parent.mkdir(parents=True, exist_ok=True)
-        heavy_marker.write_text("".join(os.path.relpath(f, workdir) + "\n" for f in files) or "(none)\n")
+        tmp = heavy_marker.with_name(heavy_marker.name + ".tmp")
+        tmp.write_text("".join(os.path.relpath(f, workdir) + "\n" for f in files) or "(none)\n")
+        tmp.replace(heavy_marker)
+    for marker in drop_markers:
+        marker.unlink(missing_ok=True)
     if clean_after:
         freed = delete_globs(workdir, list(clean_after))
         with open(log, "a") as fh:
             fh.write(f"# keep_intermediates off: deleted {freed / 1e6:.1f} MB matching {list(clean_after)}\n")
 
 
-def run_step(
+def run_job(
     workdir: Path,
-    step: str,
+    job: Job,
     log: Path,
     threads: int = 1,
     expect: list[str] = (),
@@ -165,6 +176,7 @@ def run_step(
     clean_after: list[str] = (),
     heavy_marker: Path | None = None,
     heavy_patterns: list[str] = (),
+    drop_markers: list[Path] = (),
     render: tuple | None = None,
     invalidate_downstream: Path | None = None,
     isce2_python: str = "",
@@ -172,18 +184,19 @@ def run_step(
 ) -> None:
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    _refuse_unsafe_start(workdir, step)
+    _refuse_unsafe_start(workdir, job.first)
     try:
         exe = isce2_runtime.find_topsapp(dict(os.environ))
         python = isce2_runtime.find_python(exe, isce2_python, dict(os.environ))
     except isce2_runtime.Isce2NotFound as exc:
         raise StepError(str(exc)) from None
     env = isce2_runtime.environment(python, threads, omp_wait_policy)
+    label = job.first if len(job.steps) == 1 else f"{job.first}..{job.last}"
     with open(workdir / ".topsapp.lock", "w") as lock:
         _exclusive(lock, workdir)
         notes = []
         if invalidate_downstream is not None:
-            removed = invalidate_later_steps(invalidate_downstream, step)
+            removed = invalidate_later_steps(invalidate_downstream, job.first)
             if removed:
                 notes.append(f"invalidated {len(removed)} downstream file(s): {', '.join(removed)}")
         if render is not None:
@@ -191,20 +204,20 @@ def run_step(
         if not (workdir / TOPSAPP_XML).is_file():
             raise StepError(f"{workdir}/{TOPSAPP_XML} is missing")
         delete_globs(workdir, list(pre_clean))
-        cmd = isce2_runtime.command(python, exe, TOPSAPP_XML, f"--dostep={step}")
-        output = _run_topsapp(workdir, step, log, cmd, env, notes)
-        problems = scan_log(output) + verify_outputs(workdir, step, list(expect), list(checks))
+        cmd = isce2_runtime.command(python, exe, TOPSAPP_XML, f"--start={job.first}", f"--end={job.last}")
+        output = _run_topsapp(workdir, label, log, cmd, env, notes)
+        problems = scan_log(output) + verify_outputs(workdir, job.steps, list(expect), list(checks))
         if problems:
             raise StepError(
-                f"topsApp step {step} exited 0 but did not do its work (ISCE2 hides several failures):\n  - "
+                f"topsApp step(s) {label} exited 0 but did not do their work (ISCE2 hides several failures):\n  - "
                 + "\n  - ".join(problems)
                 + f"\nSee {log}."
             )
-        _after_success(workdir, log, heavy_marker, heavy_patterns, clean_after)
+        _after_success(workdir, log, heavy_marker, heavy_patterns, clean_after, drop_markers)
 
 
 def invalidate_later_steps(pair_dir: Path, step: str) -> list[str]:
-    """Delete the PICKLEs of every later step and the pair's product files before `step` runs.
+    """Delete the PICKLEs of every later step, the pair's product files and its delivered copy before `step` runs.
 
     Snakemake deletes a job's outputs when it starts it, and does not regenerate a missing intermediate file whose
     consumers look up to date. So if this step were interrupted, the later steps' old outputs would look valid and
@@ -222,7 +235,7 @@ def invalidate_later_steps(pair_dir: Path, step: str) -> list[str]:
         if path.exists() or path.is_symlink():
             path.unlink()
             removed.append(os.path.relpath(path, pair_dir))
-    return removed
+    return removed + delivery.withdraw(pair.delivered_txt)
 
 
 def render_topsapp_xml(layout: PairDir, properties: dict) -> None:
@@ -254,26 +267,41 @@ def render_topsapp_xml(layout: PairDir, properties: dict) -> None:
         tmp.replace(path)
 
 
-def plan(step: str, settings: dict, keep_intermediates: bool) -> dict:
-    """What to verify and clean for `step`, from the step table (the same table the rules are generated from)."""
-    st = BY_NAME[step]
-    active = st.active(settings)
-    handoffs = heavy_handoffs(settings)
-    produced = [g for producer, last, g in handoffs if producer == step and last != step]
-    consumed = [g for producer, last, g in handoffs if last == step]
+def job_named(name: str, settings: dict) -> Job:
+    """The job whose working step is `name` under these settings (the rules are generated from the same call)."""
+    chain = step_table.jobs(settings)
+    for job in chain:
+        if job.name == name:
+            return job
+    host = next((j.name for j in chain if name in j.steps), None)
+    raise StepError(
+        f"{name!r} is not a job with these settings"
+        + (f": step {name} does no work and runs inside job {host}" if host else "")
+        + f"; jobs: {', '.join(j.name for j in chain)}"
+    )
+
+
+def plan(job: Job, settings: dict, keep_intermediates: bool) -> dict:
+    """What to verify and clean for `job`, from the step table (the same table the rules are generated from)."""
+    handoffs = step_table.job_handoffs(settings)
+    produced = [g for producer, last, g in handoffs if producer == job.name and last != job.name]
+    consumed = [(producer, g) for producer, last, g in handoffs if last == job.name]
     return {
-        "expect": st.declared(settings),
-        "checks": st.checks(settings) if active else [],
-        "pre_clean": list(st.pre_clean),
+        "expect": step_table.job_declared(job, settings),
+        "checks": step_table.job_checks(job, settings),
+        "pre_clean": [p for name in job.steps for p in step_table.BY_NAME[name].pre_clean],
         "heavy_patterns": [p for g in produced for p in g.patterns],
-        "clean_after": [] if keep_intermediates else [p for g in consumed for p in g.patterns],
+        "clean_after": [] if keep_intermediates else [p for _, g in consumed for p in g.patterns],
+        "drop_markers": (
+            [] if keep_intermediates else list(dict.fromkeys(p for p, _ in consumed if p != job.name))
+        ),
         "writes_marker": bool(produced),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Run one ISCE2 topsApp step in a pair's topsApp directory, guarding ISCE2's silent failures "
+        description="Run one job of ISCE2 topsApp steps in a pair's topsApp directory, guarding ISCE2's silent failures "
         "and verifying the outputs listed for it in the step table (gunw_workflow/topsapp/steps.py)."
     )
     parser.add_argument(
@@ -282,7 +310,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="pair directory (pair.json, inputs/, topsapp/ = ISCE2 cwd)",
     )
-    parser.add_argument("--step", required=True, choices=STEP_NAMES)
+    parser.add_argument(
+        "--job",
+        required=True,
+        choices=STEP_NAMES,
+        help="the job's working step; the idle steps it runs with follow from the properties (step table)",
+    )
     parser.add_argument(
         "--properties",
         default=os.environ.get("GUNW_TOPSAPP_PROPERTIES"),
@@ -304,27 +337,28 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-intermediates",
         choices=["True", "False", "true", "false"],
         required=True,
-        help="False deletes heavy intermediates once this step is their last consumer",
+        help="False deletes heavy intermediates once this job is their last consumer",
     )
     args = parser.parse_args(argv)
     if not args.properties:
         parser.error("no topsApp properties: give --properties or set GUNW_TOPSAPP_PROPERTIES")
     settings = json.loads(args.properties)
     pair = PairDir(args.pair_dir)
-    workdir = Path(pair.topsapp)
-    todo = plan(args.step, settings, args.keep_intermediates.lower() == "true")
     try:
-        run_step(
-            workdir,
-            args.step,
+        job = job_named(args.job, settings)
+        todo = plan(job, settings, args.keep_intermediates.lower() == "true")
+        run_job(
+            Path(pair.topsapp),
+            job,
             args.log,
             threads=args.threads,
             expect=todo["expect"],
             checks=todo["checks"],
             pre_clean=todo["pre_clean"],
             clean_after=todo["clean_after"],
-            heavy_marker=Path(pair.heavy_marker(args.step)) if todo["writes_marker"] else None,
+            heavy_marker=Path(pair.heavy_marker(job.name)) if todo["writes_marker"] else None,
             heavy_patterns=todo["heavy_patterns"],
+            drop_markers=[Path(pair.heavy_marker(p)) for p in todo["drop_markers"]],
             render=(pair, settings),
             invalidate_downstream=args.pair_dir,
             isce2_python=args.isce2_python,

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gunw_workflow.layout import isce_raster as raster
+from gunw_workflow.layout import pickle_files
 from gunw_workflow.resources import Cost
 from gunw_workflow.topsapp import isce_files, topsapp_xml
 from gunw_workflow.topsapp.topsapp_xml import DENSE_OFFSET_PROPERTIES, ION_PROPERTIES
@@ -88,6 +89,14 @@ class Step:
     """SLURM job shared with the neighbouring steps of the same group (one queue wait for several steps)."""
     reads: tuple[str, ...] = ()
     """Staged inputs the step reads from outside the PICKLE chain (names of layout.PairDir.staged)."""
+    folds: str = "next"
+    """Which neighbour's job runs this step when it does no work (writes only its PICKLE): "next" (a change
+    to a step re-runs what follows anyway, so joining the next job re-runs nothing extra) or "previous" (a step
+    that rewrites the previous step's files, which must never run without them)."""
+
+    def works(self, s: Properties) -> bool:
+        """True when the step writes files besides its PICKLE with these settings (it gets its own job)."""
+        return self.active(s) and bool(self.declared(s) or self.checks(s))
 
 
 def _geocode_outputs(s: Properties) -> list[str]:
@@ -160,6 +169,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "subsetoverlaps",
         esd_on,
+        description="ESD: the burst-overlap regions",
         declared=lambda s: (
             per_swath(["reference/overlaps/top_IW{n}.xml", "reference/overlaps/bottom_IW{n}.xml"], s)
             if esd_on(s)
@@ -172,6 +182,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "coarseoffsets",
         esd_on,
+        description="ESD: geometry offsets of the overlaps",
         checks=lambda s: (
             per_swath(["coarse_offsets/overlaps/IW{n}/azimuth_top_*.off"], s) if esd_on(s) else []
         ),
@@ -187,6 +198,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "coarseresamp",
         esd_on,
+        description="ESD: overlaps resampled",
         declared=lambda s: (
             per_swath(["coarse_coreg/overlaps/top_IW{n}.xml", "coarse_coreg/overlaps/bottom_IW{n}.xml"], s)
             if esd_on(s)
@@ -199,6 +211,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "overlapifg",
         esd_on,
+        description="ESD: overlap interferograms",
         declared=lambda s: (
             per_swath(
                 [
@@ -217,6 +230,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "prepesd",
         esd_on,
+        description="ESD: double-difference phase of the overlaps",
         checks=lambda s: (
             per_swath(["ESD/overlap_IW{n}_*.int", "ESD/freq_IW{n}_*.bin"], s) if esd_on(s) else []
         ),
@@ -238,6 +252,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "rangecoreg",
         esd_on,
+        description="ESD: range misregistration",
         declared=lambda s: ["ESD/rangeMisregistration.jpg"] if esd_on(s) else [],
         invalidated_by=("offset SNR threshold",),
         cost=Cost(4, 2, 1.00, 0.6, "full", 3000, 60, 100, 5),
@@ -246,6 +261,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "fineoffsets",
         always,
+        description="fine range/azimuth offsets per common burst from the geometry (and the ESD correction)",
         checks=lambda s: per_swath(["fine_offsets/IW{n}/azimuth_*.off", "fine_offsets/IW{n}/range_*.off"], s),
         heavy=(
             Heavy(
@@ -259,6 +275,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "fineresamp",
         always,
+        description="secondary bursts resampled onto the reference grid (fine_coreg)",
         declared=lambda s: per_swath(["fine_coreg/IW{n}.xml"], s),
         checks=lambda s: per_swath(["fine_coreg/IW{n}/burst_*.slc"], s),
         heavy=(
@@ -282,6 +299,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "burstifg",
         always,
+        description="burst interferograms and coherence",
         declared=lambda s: per_swath(["fine_interferogram/IW{n}.xml"], s),
         checks=lambda s: (
             per_swath(["fine_interferogram/IW{n}/burst_*.int", "fine_interferogram/IW{n}/burst_*.cor"], s)
@@ -333,6 +351,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "unwrap",
         unwrap_on,
+        description="phase unwrapping (snaphu or ICU) and connected components",
         declared=lambda s: (
             raster(isce_files.UNWRAPPED) + raster(isce_files.conncomp(s["unwrapper name"]))
             if unwrap_on(s)
@@ -345,7 +364,9 @@ STEPS: tuple[Step, ...] = (
     Step(
         "unwrap2stage",
         lambda s: bool(s["do unwrap 2 stage"]) and s["unwrapper name"] not in ("icu", "grass"),
+        description="second-stage unwrapping (off in GUNW products)",
         invalidated_by=("do unwrap 2 stage", "unwrapper 2stage name", "SOLVER_2STAGE"),
+        folds="previous",  # the second stage of unwrapping (reads unwrap's .unw and components): runs with it
         cost=Cost(1, 1, 0.02, 0.0, "looks", 1500, 20, 100, 2),
         slurm_group="topsapp_ifg",
     ),
@@ -362,6 +383,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "denseoffsets",
         dense_on,
+        description="dense (ampcor) offsets; materialises merged/*.slc.full (reused if present, so removed first)",
         declared=lambda s: sum((raster(f) for f in _OFFSET_FILES[:3]), []) if dense_on(s) else [],
         invalidated_by=("do dense offsets", *DENSE_OFFSET_PROPERTIES),
         pre_clean=(
@@ -383,13 +405,13 @@ STEPS: tuple[Step, ...] = (
                 (("denseoffsets", dense_on),),
             ),
         ),
-        description="materialises merged/*.slc.full (reused if present, so removed first)",
         cost=Cost(4, 3, 1.20, 0.7, "full", 3000, 80, 200, 120),
         slurm_group="topsapp_geo",
     ),
     Step(
         "filteroffsets",
         dense_on,
+        description="dense offsets filtered",
         declared=lambda s: raster("merged/filt_dense_offsets.bil") if dense_on(s) else [],
         invalidated_by=("SNR Threshold factor", "Filter NULL factor", "Filter window size"),
         cost=Cost(1, 1, 0.05, 0.0, "full", 1500, 10, 100, 5),
@@ -398,11 +420,11 @@ STEPS: tuple[Step, ...] = (
     Step(
         "geocodeoffsets",
         dense_on,
+        description="dense offsets geocoded; rewrites merged/dem.crop, so dem.crop is never declared",
         declared=lambda s: (
             sum((raster(isce_files.geocoded(f)) for f in _OFFSET_FILES), []) if dense_on(s) else []
         ),
         invalidated_by=("offset geocode list",),
-        description="rewrites merged/dem.crop, so dem.crop is never declared",
         cost=Cost(2, 1, 0.10, 0.6, "geo", 1500, 20, 100, 10),
         slurm_group="topsapp_geo",
         reads=("geocode_dem",),
@@ -460,37 +482,125 @@ def slurm_groups() -> dict[str, str]:
     return {f"topsapp_{s.name}": s.slurm_group for s in STEPS if s.slurm_group}
 
 
-def first_rerun_step(
+@dataclass(frozen=True)
+class Job:
+    """One topsApp process (`--start=<first> --end=<last>`): a step that does work under the settings, with the
+    neighbouring steps that only write their PICKLE. A process start costs ~1 s of ISCE2 imports and one
+    scheduler job; half of the 24 steps do nothing with standard settings."""
+
+    name: str
+    """The working step: the rule is topsapp_<name>."""
+    steps: tuple[str, ...]
+
+    @property
+    def first(self) -> str:
+        return self.steps[0]
+
+    @property
+    def last(self) -> str:
+        return self.steps[-1]
+
+
+def jobs(settings: Properties) -> tuple[Job, ...]:
+    """The step chain cut into jobs: each working step with the idle steps that fold into it (Step.folds)."""
+    groups: list[list[Step]] = []
+    waiting: list[Step] = []  # idle steps waiting for the next working step
+    for step in STEPS:
+        if step.works(settings):
+            groups.append(waiting + [step])
+            waiting = []
+        elif step.folds == "previous" and groups and not waiting:
+            groups[-1].append(step)
+        else:
+            waiting.append(step)
+    groups[-1] += waiting  # idle steps after the last working step join it
+    return tuple(Job(next(s.name for s in g if s.works(settings)), tuple(s.name for s in g)) for g in groups)
+
+
+def job_description(job: Job) -> str:
+    """One line for `snakemake --list-rules`: what the job's steps are and what its working step does."""
+    steps = job.first if len(job.steps) == 1 else f"{job.first} .. {job.last}"
+    what = BY_NAME[job.name].description
+    return f"topsApp step(s) {steps}" + (f": {what}" if what else "")
+
+
+def job_of(step: str, settings: Properties) -> Job:
+    return next(j for j in jobs(settings) if step in j.steps)
+
+
+def job_params(job: Job, settings: Properties) -> dict:
+    """What re-runs a job: the invalidating properties of its steps that are active. An idle step's own
+    properties change nothing (switching it on gives it a job of its own, whose new outputs re-run it)."""
+    out = {}
+    for name in job.steps:
+        if BY_NAME[name].active(settings):
+            out.update(step_params(name, settings))
+    return out
+
+
+def job_declared(job: Job, settings: Properties) -> list[str]:
+    """Fixed-name files the job's steps declare (besides their PICKLEs), in step order."""
+    return [f for name in job.steps for f in BY_NAME[name].declared(settings)]
+
+
+def job_checks(job: Job, settings: Properties) -> list[str]:
+    return [p for name in job.steps if BY_NAME[name].active(settings) for p in BY_NAME[name].checks(settings)]
+
+
+def job_reads(job: Job) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for name in job.steps for r in BY_NAME[name].reads))
+
+
+def previous_job(job: Job, settings: Properties) -> Job | None:
+    chain = jobs(settings)
+    i = chain.index(job)
+    return chain[i - 1] if i else None
+
+
+def job_handoffs(settings: Properties) -> list[tuple[str, str, Heavy]]:
+    """(producing job, last consuming job, group) for every heavy group that leaves the job that made it;
+    a group made and last read inside one job is deleted at its end."""
+    return [
+        (job_of(p, settings).name, job_of(last, settings).name, g) for p, last, g in heavy_handoffs(settings)
+    ]
+
+
+def _outputs(job: Job, settings: Properties) -> list[str]:
+    return [f for name in job.steps for f in pickle_files(name)] + job_declared(job, settings)
+
+
+def first_rerun_job(
     old: Properties, new: Properties, keep_intermediates: bool, changed_reads: tuple[str, ...] = ()
 ) -> str | None:
-    """The first step a change from ``old`` to ``new`` properties re-runs (None: no topsApp step), as the rules
-    are built: the first step whose invalidating properties or declared outputs differ, or that reads a changed
-    staged input (``changed_reads``: names of Step.reads). Without kept intermediates, a re-run step that
-    reads a heavy group made by an earlier step brings that producer back too (its files were deleted)."""
-    first = None
-    for i, step in enumerate(STEPS):
-        if (
-            step_params(step.name, old) != step_params(step.name, new)
-            or step.declared(old) != step.declared(new)
-            or set(step.reads) & set(changed_reads)
-        ):
-            first = i
-            break
-    if first is None or keep_intermediates:
-        return None if first is None else STEP_NAMES[first]
-    moved = True
+    """The first job (under ``new``) that a change from ``old`` to ``new`` re-runs, or None, as Snakemake
+    decides for the rules built from this table: a job re-runs when one of its outputs was made by a job with
+    other params (or never), or when it reads a changed staged input (``changed_reads``: names of Step.reads);
+    every later job follows through the PICKLE chain. Without kept intermediates, a re-run job that reads a
+    heavy group made by an earlier job brings that producer back too (its files were deleted)."""
+    recorded = {f: job_params(j, old) for j in jobs(old) for f in _outputs(j, old)}
+    chain = jobs(new)
+    first = next(
+        (
+            i
+            for i, job in enumerate(chain)
+            if any(recorded.get(f) != job_params(job, new) for f in _outputs(job, new))
+            or set(job_reads(job)) & set(changed_reads)
+        ),
+        None,
+    )
+    if first is None:
+        return None
+    index = {j.name: i for i, j in enumerate(chain)}
+    handoffs = [
+        (index[job_of(p, new).name], [index[job_of(c, new).name] for c, cond in g.consumers if cond(new)])
+        for p, _, g in heavy_handoffs(new)
+    ]
+    moved = not keep_intermediates
     while moved:
-        moved = False
-        for i, step in enumerate(STEPS[:first]):
-            if not step.active(new):
-                continue
-            for group in step.heavy:
-                if any(STEP_NAMES.index(c) >= first and cond(new) for c, cond in group.consumers):
-                    first, moved = i, True
-                    break
-            if moved:
-                break
-    return STEP_NAMES[first]
+        earlier = [p for p, consumers in handoffs if p < first and any(c >= first for c in consumers)]
+        moved = bool(earlier)
+        first = min(earlier, default=first)
+    return chain[first].name
 
 
 def step_params(step: str, settings: Properties) -> dict:
