@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,29 +14,28 @@ from gunw_workflow.topsapp import steps as topsapp_steps
 from gunw_workflow.topsapp.topsapp_xml import topsapp_properties
 
 
-def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):
+def _dry_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """`snakemake -n` on the default config, offline and without credentials."""
     env = dict(os.environ)
     env["HOME"] = str(tmp_path)  # no ~/.netrc
     for var in ("EARTHDATA_USERNAME", "EARTHDATA_PASSWORD"):
         env.pop(var, None)
     env["http_proxy"] = env["https_proxy"] = "http://127.0.0.1:9"  # any network use would fail
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-n",
-            "--directory",
-            str(tmp_path),
-            "--snakefile",
-            str(REPO / "Snakefile"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-n",
+        "--directory",
+        str(tmp_path),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+    ]
+    return subprocess.run([*cmd, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):
+    proc = _dry_run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
     jobs = planned_jobs(proc.stdout)
     # one job per step that does work (ionosphere on; ESD, dense offsets off): 10 of the 24 steps
@@ -54,3 +54,20 @@ def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):
         if line[:1].isalpha() and len(line.split()) == 2 and line.split()[1].isdigit()
     }
     assert stats["download_slc"] == 4 and stats["download_orbit"] == 4 and stats["download_dem"] == 1
+
+
+def test_a_coverage_threshold_is_a_gate_checked_at_planning(tmp_path):
+    """A checked pair recorded its frame coverage: a threshold it meets re-runs nothing (not even the check);
+    one it does not meet fails the plan with one line, before any job."""
+    pair_json = tmp_path / "results" / "F25502_20220212_20220131" / "pair.json"
+    pair_json.parent.mkdir(parents=True)
+    pair_json.write_text(json.dumps({"frame_coverage": 0.85}))
+    default = ("--configfile", str(REPO / "config" / "config.yaml"))
+    met = _dry_run(tmp_path, *default, "--config", "min_frame_coverage=0.8")
+    assert met.returncode == 0, met.stderr[-3000:]
+    assert "check_pair" not in planned_jobs(met.stdout)
+    unmet = _dry_run(tmp_path, *default, "--config", "min_frame_coverage=0.9")
+    assert unmet.returncode != 0
+    assert (
+        "F25502_20220212_20220131: covers 85.0% of frame 25502, below min_frame_coverage 0.9" in unmet.stdout + unmet.stderr
+    )

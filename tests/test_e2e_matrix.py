@@ -155,6 +155,7 @@ NEEDS = {
     "test_wrapped_phase": ("wrapped_phase",),
     "test_unwrapper_icu": ("unwrapper_icu",),
     "test_two_swaths": ("two_swaths", "demo_30m"),
+    "test_two_swath_inputs_iw1": ("two_swath_inputs_iw1", "two_swaths"),
     "test_ionosphere_off": ("ionosphere_off", "demo_30m"),
 }
 
@@ -168,7 +169,15 @@ def matrix(request, tmp_path_factory) -> Matrix:
             if v not in wanted:
                 wanted.append(v)
     # longest first, so that two parallel runs end together
-    order = ["esd", "two_swaths", "dense_offsets", "demo_30m", "standard_90m", "unwrapper_icu"]
+    order = [
+        "esd",
+        "two_swaths",
+        "dense_offsets",
+        "demo_30m",
+        "two_swath_inputs_iw1",
+        "standard_90m",
+        "unwrapper_icu",
+    ]
     wanted.sort(key=lambda v: order.index(v) if v in order else len(order))
     m.run_all(wanted)
     return m
@@ -327,6 +336,15 @@ def test_unwrapper_icu(matrix):
     assert cc.shape == icu.shape and (cc >= 1).sum() == (icu >= 1).sum() > 10_000
 
 
+def test_two_swath_inputs_iw1(matrix):
+    run, both = matrix.get("two_swath_inputs_iw1"), matrix.get("two_swaths")
+    assert '<property name="swaths">[1]</property>' in (run.topsapp / "topsApp.xml").read_text()
+    assert not (run.topsapp / "fine_interferogram" / "IW2.xml").exists()
+    assert valid_lon_span(run) < valid_lon_span(both) - 0.01
+    result = phase_minus_truth(run)
+    assert result["pixels"] > 10_000 and result["std_rad"] < 1.0, result
+
+
 def test_two_swaths(matrix):
     run, one = matrix.get("two_swaths"), matrix.get("demo_30m")
     xml = (run.topsapp / "topsApp.xml").read_text()
@@ -363,13 +381,20 @@ def test_every_test_config_is_checked():
     assert all(
         name.removeprefix("test_") in VARIANTS
         for name in NEEDS
-        if not name.startswith(("test_incremental", "test_settings"))
+        if not name.startswith(("test_incremental", "test_settings", "test_killed"))
     )
 
 
-# ---- incremental = clean: from a finished demo run, switch to a variant and re-run ----------------------------
-INCREMENTAL = ["unwrapper_icu", "ionosphere_off", "dense_offsets", "wrapped_phase", "standard_90m"]
-NEEDS["test_incremental_run_equals_clean_run"] = ("demo_30m", *INCREMENTAL)
+# ---- incremental = clean: from a finished run of `base`, switch to a variant and re-run -------------------------
+INCREMENTAL = [
+    ("demo_30m", "unwrapper_icu"),
+    ("demo_30m", "ionosphere_off"),
+    ("demo_30m", "dense_offsets"),
+    ("demo_30m", "wrapped_phase"),
+    ("demo_30m", "standard_90m"),
+    ("two_swath_inputs_iw1", "two_swaths"),  # a second swath: preprocess and everything after
+]
+NEEDS["test_incremental_run_equals_clean_run"] = tuple(dict.fromkeys(v for case in INCREMENTAL for v in case))
 
 
 def first_affected_job(base: dict, new: dict) -> str | None:
@@ -421,9 +446,9 @@ def product_differences(a: Path, b: Path) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("variant", INCREMENTAL)
-def test_incremental_run_equals_clean_run(matrix, variant, tmp_path):
-    base, clean = matrix.get("demo_30m"), matrix.get(variant)
+@pytest.mark.parametrize("start, variant", INCREMENTAL)
+def test_incremental_run_equals_clean_run(matrix, start, variant, tmp_path):
+    base, clean = matrix.get(start), matrix.get(variant)
     work = tmp_path / "work"
     shutil.copytree(base.workdir, work, symlinks=True)  # mtimes and .snakemake metadata kept
     files = matrix.files(variant)
@@ -433,7 +458,7 @@ def test_incremental_run_equals_clean_run(matrix, variant, tmp_path):
     )
     assert plan.returncode == 0, plan.stderr[-3000:]
     planned = set(planned_jobs(plan.stdout))
-    first = first_affected_job(merged_config(matrix.files("demo_30m")), merged_config(files))
+    first = first_affected_job(merged_config(matrix.files(start)), merged_config(files))
     chain = [j.name for j in topsapp_steps.jobs(topsapp_properties(with_defaults(merged_config(files))))]
     expected = {f"topsapp_{j}" for j in chain[chain.index(first) :]} if first else set()
     planned_jobs_ = {r for r in planned if r.startswith("topsapp_")}

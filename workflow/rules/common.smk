@@ -170,6 +170,38 @@ def inputs_net_args(url_key):
     return f"--tries {INPUTS_DL['retries'] + 1}" + (f" --base-url {url}" if url else "")
 
 
+def inputs_min_coverage(pair):
+    """The frame-coverage threshold the check applies: only a pair with a frame has one."""
+    return config["min_frame_coverage"] if pair["frame_id"] >= 0 else None
+
+
+def inputs_coverage_problems():
+    """Checked pairs whose recorded frame coverage is below the configured threshold. The threshold is not a
+    param of check_pair (a satisfied one must re-run nothing), so a raised one is checked here, at planning.
+    """
+    problems = []
+    for name, pair in pairs_by_name.items():
+        path = RUN.pair(name).pair_json
+        if inputs_min_coverage(pair) is None or not os.path.isfile(path):
+            continue
+        with open(path) as fh:
+            coverage = json.load(fh).get("frame_coverage")
+        if coverage is not None and coverage < config["min_frame_coverage"]:
+            problems.append(
+                f"{name}: covers {coverage:.1%} of frame {pair['frame_id']}, below min_frame_coverage "
+                f"{config['min_frame_coverage']:g}; lower it, or add the missing slices"
+            )
+    return problems
+
+
+_coverage_errors = inputs_coverage_problems() if workflow.is_main_process else []
+if _coverage_errors:
+    raise WorkflowError(
+        "Frame coverage below the threshold (found before any job):\n  - "
+        + "\n  - ".join(_coverage_errors)
+    )
+
+
 def inputs_first_pair_with(predicate):
     for name, pair in pairs_by_name.items():
         if predicate(pair):
@@ -230,6 +262,7 @@ NOT_PROVENANCE = (
     "resources",
     "isce2",
     "keep_intermediates",
+    "min_frame_coverage",  # a gate (pair.json records the coverage and the threshold it passed)
 )
 
 
@@ -238,8 +271,6 @@ def product_config_json(wildcards):
     pairs to a stack does not re-package the existing products)."""
     own = {k: v for k, v in config.items() if k not in NOT_PROVENANCE}
     pair = pair_of(wildcards)
-    if pair["frame_id"] < 0:
-        own.pop("min_frame_coverage")  # applies to frames only
     own.update(
         {k: pair[k] for k in ("reference_scenes", "secondary_scenes", "frame_id")}
     )

@@ -25,13 +25,11 @@ rule check_pair:
         ref=lambda w: pair_of(w)["reference_scenes"],
         sec=lambda w: pair_of(w)["secondary_scenes"],
         frame=lambda w: pair_of(w)["frame_id"],
-        # the threshold only applies (and only re-runs the check) for a pair with a frame
-        min_cov=lambda w: (
-            config["min_frame_coverage"] if pair_of(w)["frame_id"] >= 0 else None
-        ),
         slc_dir=LOCAL["slc_dir"],
-        # not provenance (output-derived params are not compared): retries and base URLs change no result
+        # not provenance (output-derived params are not compared): retries and base URLs change no result, and
+        # a coverage threshold is a gate, checked at planning time against the coverage pair.json recorded
         net=lambda w, output: inputs_net_args("asf_search_url"),
+        min_cov=lambda w, output: inputs_min_coverage(pair_of(w)),
     shell:
         "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
