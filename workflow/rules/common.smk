@@ -202,23 +202,27 @@ if _coverage_errors:
     )
 
 
-def inputs_first_pair_with(predicate):
-    for name, pair in pairs_by_name.items():
-        if predicate(pair):
-            return name
-    raise WorkflowError("no configured pair needs this input")
+# The first configured pair that needs each scene / DEM: its download waits for that pair's check. One lookup
+# table, not a search over the pairs per job (that made planning quadratic in the number of pairs).
+FIRST_PAIR = {}
+for _name, _pair in pairs_by_name.items():
+    for _scene in _pair["reference_scenes"] + _pair["secondary_scenes"]:
+        FIRST_PAIR.setdefault(("scene", _scene), _name)
+    FIRST_PAIR.setdefault(("dem", dem_key(_pair)), _name)
+
+
+def inputs_first_pair_json(kind, key):
+    if (kind, key) not in FIRST_PAIR:
+        raise WorkflowError(f"no configured pair needs the {kind} {key}")
+    return RUN.pair(FIRST_PAIR[(kind, key)]).pair_json
 
 
 def inputs_scene_pair_json(wildcards):
-    name = inputs_first_pair_with(
-        lambda p: wildcards.scene in p["reference_scenes"] + p["secondary_scenes"]
-    )
-    return RUN.pair(name).pair_json
+    return inputs_first_pair_json("scene", wildcards.scene)
 
 
 def inputs_dem_pair_json(wildcards):
-    name = inputs_first_pair_with(lambda p: dem_key(p) == wildcards.dem_key)
-    return RUN.pair(name).pair_json
+    return inputs_first_pair_json("dem", wildcards.dem_key)
 
 
 def inputs_water_mask_path(pair):
@@ -303,30 +307,28 @@ def topsapp_step_args(pair_root):
 
 def topsapp_job_inputs(job):
     """Previous job's PICKLE (ISCE loads it), the staged inputs the job reads (step table), heavy markers."""
-
-    def inputs(wildcards):
-        pair = pair_dir(wildcards)
-        d = {}
-        prev = topsapp_steps.previous_job(job, TOPSAPP_PROPERTIES)
-        if prev:
-            # every file the previous job declares, not only its PICKLE: a setting that gives an earlier step
-            # a new output (unwrapper icu, ionosphere on, a second swath) must make Snakemake ask for it, or the
-            # job would never re-run (Snakemake checks only requested outputs for being missing, and skips the
-            # params check of a job with outputs that have no metadata). PICKLE/<last> comes with its .xml.
-            d["prev"] = [pair.pickle_xml(prev.last)] + [
-                pair.topsapp_file(f)
-                for f in topsapp_steps.job_declared(prev, TOPSAPP_PROPERTIES)
-            ]
-        for name in topsapp_steps.job_reads(job):
-            d[name] = pair.staged(name)
-        d["heavy"] = [
-            pair.heavy_marker(producer)
-            for producer, last, _ in HANDOFFS
-            if last == job.name and producer != job.name
+    prev = topsapp_steps.previous_job(job, TOPSAPP_PROPERTIES)
+    # every file the previous job declares, not only its PICKLE: a setting that gives an earlier step a new output
+    # (unwrapper icu, ionosphere on, a second swath) must make Snakemake ask for it, or the job would never re-run
+    # (Snakemake checks only requested outputs for being missing, and skips the params check of a job with
+    # outputs that have no metadata). PICKLE/<last> comes with its .xml.
+    prev_files = (
+        [P.pickle_xml(prev.last)]
+        + [
+            P.topsapp_file(f)
+            for f in topsapp_steps.job_declared(prev, TOPSAPP_PROPERTIES)
         ]
-        return d
-
-    return inputs
+        if prev
+        else []
+    )
+    reads = {name: P.staged(name) for name in topsapp_steps.job_reads(job)}
+    heavy = [
+        P.heavy_marker(producer)
+        for producer, last, _ in HANDOFFS
+        if last == job.name and producer != job.name
+    ]
+    # patterns in {pair}: Snakemake fills the wildcard in, no per-job function call
+    return {"prev": prev_files, **reads, "heavy": heavy}
 
 
 def topsapp_job_outputs(job):

@@ -69,7 +69,7 @@ for _job in TOPSAPP_JOBS:
         name:
             _rule
         input:
-            unpack(topsapp_job_inputs(_job)),
+            **topsapp_job_inputs(_job),
         output:
             topsapp_job_outputs(_job),
         log:
