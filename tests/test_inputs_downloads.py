@@ -214,6 +214,7 @@ def test_dem_tile_fetch_with_faults(fault, services, tmp_path):
 def test_dem_missing_tile_fails_without_output(services, tmp_path):
     out = tmp_path / "dem" / "topo.dem.wgs84"
     argv = ["--bounds", "-120", "34", "-119", "35", "--out", str(out), "--tile-dir", str(tmp_path / "t")]
+    argv += ["--geoid-dir", str(tmp_path / "geoid")]
     assert dem_download.main(argv + ["--base-url", services.url, "--tries", "2", "--backoff", "0"]) == 1
     assert not out.exists()
 

@@ -92,18 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-url", default=NE_LAND_URL)
     parser.add_argument("--source-md5", default=None, help="pin the source zip's md5 (optional)")
     http_fetch.add_policy_args(parser)
+    http_fetch.add_log_arg(parser)
     args = parser.parse_args(argv)
-    http_fetch.setup_logging()
-    try:
+    http_fetch.setup_logging(log_file=args.log)
+
+    def body():
         bounds = args.bounds or pair_json.read(args.pair_json)["water_mask_bounds_wsen"]
         src = fetch_source(
             args.source, args.source_url, args.base_url, http_fetch.policy_from_args(args), args.source_md5
         )
         write_isce_byte(args.out, *rasterize(src, bounds))
-    except http_fetch.DownloadError as exc:
-        print(f"error: water mask: {exc}", file=sys.stderr)
-        return 1
-    return 0
+
+    return http_fetch.run_cli(body, args.log, "water mask: ")
 
 
 if __name__ == "__main__":
