@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from gunw_workflow import pair_json as pair_json_file
@@ -38,8 +39,9 @@ def _validate(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             bad = zf.testzip()
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"not a zip file ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        # a member corrupted in the middle fails inside zlib, not as BadZipFile
+        raise ValueError(f"not a readable zip file ({type(exc).__name__}: {exc})") from None
     if bad is not None:
         raise ValueError(f"corrupt member {bad}")
     if not any(".SAFE/data/" in n and n.endswith("-aux-cal.xml") for n in names):

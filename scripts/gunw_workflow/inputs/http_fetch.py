@@ -419,17 +419,25 @@ def setup_logging(verbose: bool = False, log_file: str | os.PathLike | None = No
     logging.raiseExceptions = False
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
-    root.handlers.clear()
+    for h in [
+        h for h in root.handlers if getattr(h, "_gunw", False)
+    ]:  # a previous call's (tests call main twice)
+        root.removeHandler(h)
+        h.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(fmt)
-    root.addHandler(console)
+    handlers = [console]
     if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        fh = logging.FileHandler(log_file, delay=True)
-        fh.setFormatter(fmt)
-        root.addHandler(fh)
+        try:
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # an unwritable log directory: the file handler fails quietly, the console still gets errors
+        handlers.append(logging.FileHandler(log_file, delay=True))
         console.addFilter(lambda r: r.levelno >= logging.ERROR or getattr(r, "console", False))
+    for h in handlers:
+        h._gunw = True
+        h.setFormatter(fmt)
+        root.addHandler(h)
     # third-party debug logs can echo request headers (Authorization); keep them quiet
     for name in ("urllib3", "asf_search", "requests"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,9 @@ def _validate_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             bad = zf.testzip()
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"not a zip file ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        # a member corrupted in the middle fails inside zlib, not as BadZipFile
+        raise ValueError(f"not a readable zip file ({type(exc).__name__}: {exc})") from None
     if bad is not None:
         raise ValueError(f"corrupt member {bad}")
     if not {"ne_10m_land.shp", "ne_10m_land.shx", "ne_10m_land.dbf"} <= names:
