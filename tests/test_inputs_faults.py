@@ -35,7 +35,12 @@ from inputs_support import (
 )
 
 TILE = "Copernicus_DSM_COG_10_N54_00_W165_00_DEM"  # the smaller staged GLO-30 tile (2400 x 3600)
-TILE_BOUNDS = ["-165", "54", "-164", "55"]
+TILE_BOUNDS = [
+    "-165",
+    "54.9",
+    "-164.9",
+    "55",
+]  # a corner of the tile: the whole tile is fetched, little stitched
 NE_LAND = loopback.DATA / "DockerizedTopsApp/isce2_topsapp/data/ne_10m_land.zip"
 NE_HOST, NE_PATH = "naciscdn.org", "/naturalearth/10m/physical/ne_10m_land.zip"
 CLOSED = "http://127.0.0.1:9"  # nothing listens: every connection is refused (an offline machine's failure)

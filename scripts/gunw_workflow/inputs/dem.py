@@ -137,6 +137,7 @@ def stitch(bounds_wsen, tile_dir, geoid) -> tuple[np.ndarray, float, float, floa
         dem_name="glo_30",
         dst_ellipsoidal_height=True,
         dst_area_or_point="Point",
+        dst_resolution=ARCSEC,  # square 1" posting: GLO-30 tiles north of 50 deg have 1.5" (or coarser) longitudes
         dst_tile_dir=tile_dir,
         n_threads_downloading=2,
         geoid_path=str(geoid),  # a str: dem_stitcher 3.2's validate_geoid_path rejects a Path
