@@ -16,6 +16,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -471,3 +473,24 @@ def test_table_covers_every_source():
         assert {c.outcome for c in CASES if c.resource == resource} == {"recovered", "clear failure"}, (
             resource
         )
+
+
+def test_two_processes_fill_the_shared_cache_at_once(services, tmp_path):
+    """Two DEM jobs of neighbouring frames need the same tile and the geoid at the same time: each file is
+    fetched once (the lock beside it), both jobs succeed, nothing partial stays."""
+    services.lb.fault(loopback.GLO30_HOST, TILE, ["slow"])  # the first fetch holds the lock a while
+    procs = []
+    for frame in ("a", "b"):
+        argv = _dem_argv(tmp_path, services.url)
+        argv[argv.index("--out") + 1] = str(tmp_path / f"cache/dem/frame_{frame}/topo.dem.wgs84")
+        argv[argv.index("--timeout") + 1] = "5"
+        cmd = [sys.executable, "-m", "gunw_workflow.inputs.dem_download", *argv]
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert [rc for rc, _ in results] == [0, 0], results
+    assert services.lb.count(loopback.GLO30_HOST, TILE) == 1
+    assert services.lb.count(loopback.GEOID_HOST) == 1
+    tile = tmp_path / f"cache/dem/tiles/{TILE}.tif"
+    assert tile.read_bytes() == (loopback.GLO30_DIR / f"{TILE}.tif").read_bytes()
+    assert all((tmp_path / f"cache/dem/frame_{f}/topo.dem.wgs84").is_file() for f in "ab")
+    assert _no_debris(tmp_path / "cache") == []
