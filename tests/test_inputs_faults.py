@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 
 import loopback
-from gunw_workflow.inputs import aux_cal, dem_download, http_fetch, orbits, slc, water_mask
+from gunw_workflow.inputs import aux_cal, check_pair, dem_download, http_fetch, orbits, slc, water_mask
 from inputs_support import (
     EDL_PASS,
     RESORB_2022,
+    S0313,
     S0406,
     SCENE_RES,
     Services,
@@ -93,7 +94,7 @@ def services(svc):
 class Run:
     argv: list[str]
     out: Path  # the cached file the case is about
-    expected: bytes  # its verified content
+    expected: bytes | None  # its verified content (None: written by the command, not downloaded)
     cache: Path  # everything this command may leave behind
     main: object
 
@@ -173,7 +174,16 @@ def aux_run(svc, tmp: Path, base: str) -> Run:
     )
 
 
+def search_run(svc, tmp: Path, base: str) -> Run:
+    """The pair check's ASF search (CMR) and credential check: the first network contact of a run."""
+    out = tmp / "results/p/pair.json"
+    argv = ["--name", "p", "--reference", S0406, "--secondary", S0313, "--frame-id", "-1"]
+    argv += ["--min-frame-coverage", "None", "--out", str(out), "--base-url", base, *NET]
+    return Run(argv, out, None, tmp / "cache", check_pair.main)
+
+
 RUNNERS = {
+    "ASF search": search_run,
     "SLC": slc_run,
     "orbit": orbit_run,
     "DEM tile": tile_run,
@@ -182,6 +192,7 @@ RUNNERS = {
     "AUX_CAL": aux_run,
 }
 HOSTS = {
+    "ASF search": (loopback.CMR_HOST, "/search/granules"),
     "SLC": (loopback.DATAPOOL_HOST, "/SLC/"),
     "orbit": (loopback.ORBIT_HOST, "/AUX_RESORB/S1A_OPER"),
     "DEM tile": (loopback.GLO30_HOST, TILE),
@@ -308,6 +319,22 @@ class Case:
 
 ENOSPC = "No space left on device (ENOSPC)"
 CASES = [
+    # ASF search (pair check)
+    Case("ASF search", "HTTP 503 once", "recovered", ["503"]),
+    Case(
+        "ASF search",
+        "no network",
+        "clear failure",
+        base=CLOSED,
+        message="no network on this machine, or the service is down",
+    ),
+    Case(
+        "ASF search",
+        "no Earthdata credentials",
+        "clear failure",
+        inject=no_credentials,
+        message="missing credentials for urs.earthdata.nasa.gov",
+    ),
     # SLC
     Case("SLC", "HTTP 503 once", "recovered", ["503"]),
     Case("SLC", "reset in the middle of the body", "recovered", ["reset-mid"]),
@@ -446,7 +473,7 @@ def test_fault(case: Case, services, tmp_path, monkeypatch, capsys):
     assert "Traceback" not in err and EDL_PASS not in err
     if case.outcome == "recovered":
         assert rc == 0, err
-        assert run.out.read_bytes() == run.expected
+        assert run.out.read_bytes() == run.expected if run.expected is not None else run.out.is_file()
         assert _no_debris(run.cache) == []
         if case.kinds or case.inject:
             assert services.lb.count(host, path) >= 2 or "fails verification" in err
@@ -463,7 +490,7 @@ def test_fault(case: Case, services, tmp_path, monkeypatch, capsys):
             monkeypatch.setenv(k, v)
         again = RUNNERS[case.resource](services, tmp_path, services.url)
         assert again.main(again.argv) == 0, capsys.readouterr().err
-        assert again.out.read_bytes() == again.expected
+        assert again.out.read_bytes() == again.expected if again.expected is not None else again.out.is_file()
 
 
 def test_table_covers_every_source():
