@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bounds", type=float, nargs=4, metavar=("W", "S", "E", "N"))
     parser.add_argument("--out", required=True, help="ISCE DEM binary to write (.xml/.vrt beside it)")
     parser.add_argument("--tile-dir", required=True, help="shared GLO-30 tile cache")
-    parser.add_argument("--geoid", default="", help="local geoid raster (local_inputs.geoid); '' = download")
+    parser.add_argument("--geoid", help="local geoid raster (local_inputs.geoid); empty = download")
     parser.add_argument("--geoid-dir", help="shared cache directory of the downloaded geoid")
     parser.add_argument("--geoid-url", default="", help="geoid URL ('' = dem_stitcher's EGM2008 for GLO-30)")
     http_fetch.add_policy_args(parser)
