@@ -61,13 +61,13 @@ def work(tmp_path):
     return work
 
 
-def _config(dem_base_url: str, geoid: str = "") -> dict:
+def _config(dem_base_url: str, geoid: str = "", retries: int = 0) -> dict:
     return {
         "pairs": [{"name": PAIR, "reference_scenes": [S0406], "secondary_scenes": [S0313], "frame_id": -1}],
         "results_dir": "results",
         "cache_dir": "cache",
         "local_inputs": {"geoid": geoid},
-        "downloads": {"retries": 1, "dem_base_url": dem_base_url},
+        "downloads": {"retries": retries, "dem_base_url": dem_base_url},
     }
 
 
@@ -110,7 +110,7 @@ def test_dem_rule_fetches_the_geoid_through_the_download_layer(work, tmp_path):
     try:
         served = loopback.install_geoid(lb, tmp_path)
         lb.fault(loopback.GEOID_HOST, loopback.GEOID_PATH, ["reset-mid"])  # retried and resumed
-        proc = _snakemake(work, _config(lb.base_url), TARGET)
+        proc = _snakemake(work, _config(lb.base_url, retries=1), TARGET)
         assert proc.returncode == 0, proc.stderr[-3000:]
         cached = work / "cache/dem/geoid/us_nga_egm2008_1_4326__agisoft.tif"
         assert cached.read_bytes() == served.read_bytes()

@@ -521,3 +521,23 @@ def test_two_processes_fill_the_shared_cache_at_once(services, tmp_path):
     assert tile.read_bytes() == (loopback.GLO30_DIR / f"{TILE}.tif").read_bytes()
     assert all((tmp_path / f"cache/dem/frame_{f}/topo.dem.wgs84").is_file() for f in "ab")
     assert _no_debris(tmp_path / "cache") == []
+
+
+def test_full_disk_while_writing_the_dem_leaves_one_line_and_no_temp_file(
+    services, tmp_path, monkeypatch, capsys
+):
+    """The disk fills after the downloads, while the DEM raster is written (not a download): same one line."""
+    real_write = Path.write_bytes
+
+    def full(self, data):
+        if self.name.endswith(".tmp") and "topo_1arcsec" in self.name:
+            real_write(self, data[: len(data) // 3])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    run = tile_run(services, tmp_path, services.url)
+    assert run.main(run.argv + ["--log", str(tmp_path / "job.log")]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: DEM: cannot write ") and ENOSPC in lines[0], lines
+    assert _no_debris(run.cache) == [] and not list(run.cache.rglob("topo_1arcsec*"))

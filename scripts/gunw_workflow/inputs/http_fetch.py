@@ -399,8 +399,12 @@ def atomic_write_bytes(dest: str | os.PathLike, data: bytes) -> Path:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # e.g. a full disk: no half-written temp file stays in the cache
+        raise
     return dest
 
 
@@ -434,6 +438,8 @@ def setup_logging(verbose: bool = False, log_file: str | os.PathLike | None = No
             pass  # an unwritable log directory: the file handler fails quietly, the console still gets errors
         handlers.append(logging.FileHandler(log_file, delay=True))
         console.addFilter(lambda r: r.levelno >= logging.ERROR or getattr(r, "console", False))
+        logging.captureWarnings(True)  # library warnings (dem_stitcher's) to the file, not the console
+        os.environ.setdefault("TQDM_DISABLE", "1")  # nor dem_stitcher's progress bars
     for h in handlers:
         h._gunw = True
         h.setFormatter(fmt)
