@@ -232,6 +232,12 @@ def header_validity(svc, tmp, monkeypatch):
     _served(svc, loopback.ORBIT_HOST, "/AUX_RESORB/" + RESORB_2022.name, text.encode(), monkeypatch)
 
 
+def wrong_tile(svc, tmp, monkeypatch):
+    """Another real tile's bytes under this tile's name (a valid GeoTIFF, wrong place)."""
+    other = (loopback.GLO30_DIR / "Copernicus_DSM_COG_10_N34_00_W119_00_DEM.tif").read_bytes()
+    _served(svc, loopback.GLO30_HOST, f"/{TILE}/{TILE}.tif", other, monkeypatch)
+
+
 def poisoned(run_of):
     """The cached file corrupted in the middle (same length) before the run: a poisoned shared cache."""
 
@@ -541,3 +547,22 @@ def test_full_disk_while_writing_the_dem_leaves_one_line_and_no_temp_file(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: DEM: cannot write ") and ENOSPC in lines[0], lines
     assert _no_debris(run.cache) == [] and not list(run.cache.rglob("topo_1arcsec*"))
+
+
+def test_local_geoid_must_cover_the_dem(services, tmp_path, capsys):
+    """A regional geoid given as local_inputs.geoid that misses the DEM bounds: one line, not heights of 0."""
+    import rasterio
+    from rasterio.windows import Window
+
+    regional = tmp_path / "europe_geoid.tif"
+    with rasterio.open(services.geoid) as src:
+        window = Window(1000, 0, 200, 200)  # 50 x 50 degrees of Asia (70-120 E, 40-90 N)
+        profile = src.profile | {"width": 200, "height": 200, "transform": src.window_transform(window)}
+        with rasterio.open(regional, "w", **profile) as dst:
+            dst.write(src.read(window=window))
+    run = tile_run(services, tmp_path, services.url)
+    argv = run.argv + ["--geoid", str(regional), "--log", str(tmp_path / "job.log")]
+    assert run.main(argv) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "not the DEM bounds [-165.0, 54.9, -164.9, 55.0]" in lines[0], lines
+    assert not list(run.cache.rglob("topo_1arcsec*"))

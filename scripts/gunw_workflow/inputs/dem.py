@@ -12,6 +12,7 @@ heights, ``Point`` (pixel-centre) labels, NaN -> 0. No request leaves this proce
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -41,38 +42,71 @@ def default_geoid_url() -> str:
     return str(get_default_geoid_path("glo_30"))
 
 
+def _scan(ds, lo: float, hi: float) -> tuple[float, float]:
+    """(min, max) of the finite values of every band, decoding a small raster at once, a big one per block."""
+    import numpy as np
+
+    whole = ds.width * ds.height <= 1 << 25  # a tile at once; a global grid block by block (bounded memory)
+    for band in range(1, ds.count + 1):
+        windows = [None] if whole else [w for _, w in ds.block_windows(band)]
+        for window in windows:
+            block = ds.read(band, window=window, masked=ds.nodata is not None)
+            if np.ma.isMaskedArray(block):
+                block = block.compressed()
+            with np.errstate(invalid="ignore"):
+                if block.size and not np.isnan(block).all():
+                    lo, hi = min(lo, float(np.nanmin(block))), max(hi, float(np.nanmax(block)))
+    return lo, hi
+
+
 def read_every_block(path: Path, min_size: int = 10) -> tuple[float, float]:
     """Decode every block of every band and overview, so a file corrupted anywhere (same length, bad bytes in
-    the middle) fails here, not in dem_stitcher; returns the (min, max) of the finite values."""
+    the middle) fails here, not in dem_stitcher; returns the (min, max) of the finite values of full resolution
+    (a same-length corruption can decode without a GDAL error, to values like 3e38: callers range-check)."""
     import numpy as np
     import rasterio
 
-    lo, hi = np.inf, -np.inf
     try:
-        with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"), rasterio.open(path) as ds:
-            if ds.count < 1 or ds.width < min_size or ds.height < min_size:
-                raise ValueError(f"unexpected raster shape {ds.width}x{ds.height}")
-            whole = ds.width * ds.height <= 1 << 25  # a tile at once; a global grid block by block
-            for band in range(1, ds.count + 1):
-                windows = [None] if whole else [w for _, w in ds.block_windows(band)]
-                for window in windows:
-                    block = ds.read(band, window=window, masked=ds.nodata is not None)
-                    if np.ma.isMaskedArray(block):
-                        block = block.compressed()
-                    with np.errstate(invalid="ignore"):
-                        if block.size and not np.isnan(block).all():
-                            lo, hi = min(lo, float(np.nanmin(block))), max(hi, float(np.nanmax(block)))
-                for factor in ds.overviews(band):  # COG overviews are separate blocks in the same file
-                    ds.read(band, out_shape=(max(1, ds.height // factor), max(1, ds.width // factor)))
+        with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"):
+            with rasterio.open(path) as ds:
+                if ds.count < 1 or ds.width < min_size or ds.height < min_size:
+                    raise ValueError(f"unexpected raster shape {ds.width}x{ds.height}")
+                lo, hi = _scan(ds, np.inf, -np.inf)
+                levels = len(ds.overviews(1))
+            for level in range(levels):  # COG overviews are separate blocks of the same file
+                with rasterio.open(path, overview_level=level) as ov:
+                    _scan(ov, np.inf, -np.inf)
     except rasterio.errors.RasterioError as exc:
         raise ValueError(f"not a readable raster ({str(exc)[:200]})") from None
     return lo, hi
 
 
+def _name_bounds(name: str) -> tuple[float, float] | None:
+    """(west, south) from a Copernicus tile name, e.g. ..._N54_00_W165_00_DEM.tif -> (-165, 54)."""
+    m = re.search(r"_([NS])(\d\d)_\d\d_([EW])(\d\d\d)_\d\d_DEM", name)
+    if not m:
+        return None
+    lat = int(m.group(2)) * (1 if m.group(1) == "N" else -1)
+    lon = int(m.group(4)) * (1 if m.group(3) == "E" else -1)
+    return lon, lat
+
+
 def _validate_tile(path: Path) -> None:
+    """Every byte decodes, the heights are a DEM's, and the tile covers the square its name says (a wrong
+    object served under the name is a valid GeoTIFF too)."""
+    import rasterio
+
     lo, hi = read_every_block(path)
     if lo < -1000 or hi > 9000:  # heights in metres: the Dead Sea shore to Everest, with margin
         raise ValueError(f"heights {lo:.0f}..{hi:.0f} m are not a DEM tile's")
+    ws = _name_bounds(path.name)
+    if ws is not None:
+        with rasterio.open(path) as ds:
+            b = ds.bounds
+        if abs(b.left - ws[0]) > 0.01 or abs(b.bottom - ws[1]) > 0.01 or abs(b.top - ws[1] - 1) > 0.01:
+            raise ValueError(
+                f"tile covers W {b.left:.3f} S {b.bottom:.3f} N {b.top:.3f}, its name says W {ws[0]} S {ws[1]}"
+            )
 
 
 def validate_geoid(path: Path) -> None:
@@ -85,6 +119,23 @@ def validate_geoid(path: Path) -> None:
             raise ValueError(f"geoid grid is not geographic ({ds.crs})")
     if lo < -150 or hi > 150:
         raise ValueError(f"geoid heights {lo:.1f}..{hi:.1f} m are not undulations")
+
+
+def geoid_covers(geoid, bounds_wsen) -> None:
+    """The geoid grid must cover the DEM bounds: outside it dem_stitcher yields NaN, which becomes height 0."""
+    import rasterio
+
+    w, s, e, n = bounds_wsen
+    if w < -180 or e > 180:
+        return  # an antimeridian frame: dem_stitcher reads the geoid on both sides itself
+    with rasterio.open(geoid) as ds:
+        b = ds.bounds
+    tol = 1e-6
+    if b.left > w + tol or b.right < e - tol or b.bottom > s + tol or b.top < n - tol:
+        raise ValueError(
+            f"geoid {geoid} covers W {b.left:.2f} S {b.bottom:.2f} E {b.right:.2f} N {b.top:.2f}, not the DEM "
+            f"bounds {list(bounds_wsen)}"
+        )
 
 
 def fetch_tiles(bounds_wsen, tile_dir, base_url=None, policy=None) -> list[Path]:
@@ -132,6 +183,10 @@ def stitch(bounds_wsen, tile_dir, geoid) -> tuple[np.ndarray, float, float, floa
         raise http_fetch.DownloadError(
             f"DEM inputs not local (tiles {missing or 'ok'}, geoid {geoid}): fetch them first"
         )
+    try:
+        geoid_covers(geoid, bounds_wsen)
+    except ValueError as exc:
+        raise http_fetch.DownloadError(str(exc)) from None
     arr, profile = stitch_dem(
         list(bounds_wsen),
         dem_name="glo_30",
