@@ -7,6 +7,12 @@ Why one module: SLCs, orbits, DEM tiles, the water-mask source and AUX_CAL all f
 * writes to ``<dest>.part`` (resumed with an HTTP Range request when the server supports it) and moves the file
   to ``dest`` with an atomic rename only after size / md5 / a caller's validator accept it, so an output path
   never holds a partial or corrupt file.
+* fails at once, with one line naming the path and the fix, when the local disk refuses a write (full,
+  read-only, no permission: ``LocalResourceError``), removing the ``.part`` file;
+* says "no network on this machine, or the service is down" when every try failed to resolve or connect.
+
+Download commands log to ``--log`` and print only ``error: <cause>`` (and cache notices) to the console
+(``run_cli``), so the cause reaches the Snakemake console even when the log file cannot be written.
 
 Tests point all traffic at 127.0.0.1 with ``base_url``: a requests adapter rewrites https://<host>/path to
 ``<base_url>/path`` and passes the original host in the ``X-Original-Host`` header.
@@ -47,13 +53,15 @@ class LocalResourceError(DownloadError):
     """The local disk refused a write (full, read-only, no permission): retrying cannot help, so it fails at once."""
 
 
-# errno -> what to do about it (the message names the path; retries would only fill the log on a full disk)
+# errno -> (what failed, what to do about it); retrying cannot help and would only fill the log of a full disk
+_WRITE = "cannot write"
+_ACCESS = "no access to"
 LOCAL_ERRNOS = {
-    errno.ENOSPC: "free space there or set cache_dir to a larger disk",
-    errno.EDQUOT: "free space there (disk quota exceeded) or set cache_dir elsewhere",
-    errno.EROFS: "the file system is read-only: set cache_dir to a writable directory",
-    errno.EACCES: "no permission: fix the directory's owner/mode or set cache_dir to a directory you can write",
-    errno.EPERM: "no permission: fix the directory's owner/mode or set cache_dir to a directory you can write",
+    errno.ENOSPC: (_WRITE, "free space there or set cache_dir to a larger disk"),
+    errno.EDQUOT: (_WRITE, "free space there (disk quota exceeded) or set cache_dir elsewhere"),
+    errno.EROFS: (_WRITE, "the file system is read-only: set cache_dir to a writable directory"),
+    errno.EACCES: (_ACCESS, "fix the directory's owner/mode or set cache_dir to a directory you can write"),
+    errno.EPERM: (_ACCESS, "fix the directory's owner/mode or set cache_dir to a directory you can write"),
 }
 
 
@@ -63,9 +71,10 @@ def local_resource_error(exc: BaseException, path=None) -> LocalResourceError | 
         return exc
     if not isinstance(exc, OSError) or exc.errno not in LOCAL_ERRNOS:
         return None
+    what, fix = LOCAL_ERRNOS[exc.errno]
     where = exc.filename or path or "?"
     return LocalResourceError(
-        f"cannot write {where}: {os.strerror(exc.errno)} ({errno.errorcode[exc.errno]}); {LOCAL_ERRNOS[exc.errno]}"
+        f"{what} {where}: {os.strerror(exc.errno)} ({errno.errorcode[exc.errno]}); {fix}"
     )
 
 
@@ -423,9 +432,8 @@ def setup_logging(verbose: bool = False, log_file: str | os.PathLike | None = No
     logging.raiseExceptions = False
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
-    for h in [
-        h for h in root.handlers if getattr(h, "_gunw", False)
-    ]:  # a previous call's (tests call main twice)
+    # replace only the handlers of a previous call (tests call main twice); pytest's own stay
+    for h in [h for h in root.handlers if getattr(h, "_gunw", False)]:
         root.removeHandler(h)
         h.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
