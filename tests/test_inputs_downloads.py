@@ -308,9 +308,9 @@ def test_credentials_sources_and_repr(tmp_path):
 
 
 def test_dem_fetches_what_dem_stitcher_would_fetch_itself(tmp_path):
-    """Over Armenia dem_stitcher fills GLO-30 gaps with GLO-90 tiles: those come through http_fetch too, and
+    """Over Armenia (and here Georgia) dem_stitcher fills GLO-30 gaps with GLO-90 tiles: those come through http_fetch too, and
     stitch refuses to run while anything (tile or geoid) is not local, so it never reads the network itself."""
-    urls = download_dem.tile_urls([44.0, 39.0, 45.0, 40.0])
+    urls = download_dem.tile_urls([42.0, 40.0, 45.0, 42.0])
     assert any("copernicus-dem-90m" in u for u in urls) and any("copernicus-dem-30m" in u for u in urls)
     assert download_dem.default_geoid_url().startswith("https://")
     with pytest.raises(http_fetch.DownloadError, match="not local"):
