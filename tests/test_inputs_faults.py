@@ -417,6 +417,13 @@ CASES = [
     ),
     Case(
         "DEM tile",
+        "another real tile served under its name",
+        "clear failure",
+        inject=wrong_tile,
+        message="its name says W -165 S 54",
+    ),
+    Case(
+        "DEM tile",
         "disk full during the body",
         "clear failure",
         inject=local_error(errno.ENOSPC, "body"),
