@@ -238,18 +238,24 @@ def wrong_tile(svc, tmp, monkeypatch):
     _served(svc, loopback.GLO30_HOST, f"/{TILE}/{TILE}.tif", other, monkeypatch)
 
 
-def poisoned(run_of):
-    """The cached file corrupted in the middle (same length) before the run: a poisoned shared cache."""
+def poisoned(run_of, where=None):
+    """The cached file corrupted in the middle (same length) before the run: a poisoned shared cache.
+    `where(run)`: the cache path to poison when it is not the run's output (the orbit's shared real file)."""
 
     def inject(svc, tmp, monkeypatch):
         run = run_of(svc, tmp, svc.url)
-        run.out.parent.mkdir(parents=True, exist_ok=True)
+        path = where(run) if where else run.out
+        path.parent.mkdir(parents=True, exist_ok=True)
         data = bytearray(run.expected)
         mid = len(data) // 2
         data[mid : mid + 4096] = bytes(b ^ 0x5A for b in data[mid : mid + 4096])
-        run.out.write_bytes(bytes(data))
+        path.write_bytes(bytes(data))
 
     return inject
+
+
+def _orbit_real_file(run: Run) -> Path:
+    return run.out.parent / "files" / RESORB_2022.name
 
 
 def tile_cached(svc, tmp, monkeypatch):
@@ -346,6 +352,7 @@ CASES = [
     Case("SLC", "reset in the middle of the body", "recovered", ["reset-mid"]),
     Case("SLC", "stall in the middle of the body", "recovered", ["stall-mid"]),
     Case("SLC", "64 corrupt bytes in the middle (md5)", "recovered", ["corrupt-mid"]),
+    Case("SLC", "poisoned cache (zip corrupted on disk, md5)", "recovered", inject=poisoned(slc_run)),
     Case("SLC", "HTTP 500 on every try", "clear failure", ["500"] * 9, message="giving up after 3 attempts"),
     Case(
         "SLC",
@@ -379,6 +386,12 @@ CASES = [
     Case("orbit", "listing truncated", "recovered", ["truncate"], target="prefix=AUX_RESORB"),
     Case("orbit", "reset in the middle of the EOF", "recovered", ["reset-mid"]),
     Case("orbit", "64 corrupt bytes in the middle of the EOF", "recovered", ["corrupt-mid"]),
+    Case(
+        "orbit",
+        "poisoned cache (shared EOF corrupted on disk)",
+        "recovered",
+        inject=poisoned(orbit_run, _orbit_real_file),
+    ),
     Case(
         "orbit",
         "a state-vector digit changed (1 m)",
@@ -445,6 +458,7 @@ CASES = [
     # water mask
     Case("water mask", "reset in the middle of the zip", "recovered", ["reset-mid"]),
     Case("water mask", "64 corrupt bytes in the middle (zip CRC)", "recovered", ["corrupt-mid"]),
+    Case("water mask", "poisoned cache (zip corrupted on disk)", "recovered", inject=poisoned(water_run)),
     Case(
         "water mask",
         "no permission on the cache",
@@ -455,6 +469,7 @@ CASES = [
     # AUX_CAL
     Case("AUX_CAL", "stall in the middle of the zip", "recovered", ["stall-mid"]),
     Case("AUX_CAL", "64 corrupt bytes in the middle (zip CRC)", "recovered", ["corrupt-mid"]),
+    Case("AUX_CAL", "poisoned cache (zip corrupted on disk)", "recovered", inject=poisoned(aux_run)),
     Case(
         "AUX_CAL",
         "every source moved (HTML instead of zip)",
@@ -488,8 +503,11 @@ def test_fault(case: Case, services, tmp_path, monkeypatch, capsys):
         assert rc == 0, err
         assert run.out.read_bytes() == run.expected if run.expected is not None else run.out.is_file()
         assert _no_debris(run.cache) == []
-        if case.kinds or case.inject:
-            assert services.lb.count(host, path) >= 2 or "fails verification" in err
+        if "poisoned" in case.fault:  # removed with a console notice, fetched again once
+            assert "fails verification" in err and "fetching it again" in err
+            assert services.lb.count(host, HOSTS[case.resource][1]) == 1
+        elif case.kinds:
+            assert services.lb.count(host, path) >= 2  # the fault was met, then the retry succeeded
         return
     lines = [line for line in err.splitlines() if line.strip()]
     assert rc == 1 and len(lines) == 1 and lines[0].startswith("error: "), err
