@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -93,3 +93,20 @@ def test_two_slices_of_a_date_fetch_the_eof_once_and_leave_no_temp_file(services
         eof_gets[0]["path"].rsplit("/", 1)[-1]
     ]
     assert services.lb.count(loopback.ORBIT_HOST, "prefix=") >= 2  # the listings themselves are per scene
+
+
+def test_a_leap_second_inside_the_file_is_not_a_gap(tmp_path):
+    """The grid is checked on TAI: across a leap second the UTC tags step 11 s while TAI stays on 10 s."""
+    require_shared()
+    seen = []
+
+    def later_by_a_second(m: re.Match) -> str:
+        seen.append(1)
+        if len(seen) <= 600:  # state vectors #1-#600 unchanged, #601 on one second later in UTC
+            return m.group(0)
+        utc = datetime.fromisoformat(m.group(1)) + timedelta(seconds=1)
+        return f"<UTC>UTC={utc.isoformat(timespec='microseconds')}</UTC>"
+
+    path = _tampered(tmp_path, lambda t: re.sub(r"<UTC>UTC=(\S+?)</UTC>", later_by_a_second, t))
+    assert "<UTC>UTC=2022-09-18T07:11:56.470319</UTC>" in path.read_text()  # #601: 05:31:55 + 6000 s + 1 s
+    orbits.validate_eof(path, RESORB_2022.name)

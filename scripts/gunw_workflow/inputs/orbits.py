@@ -51,7 +51,8 @@ SIMPSON_TOL_M = 0.01
 
 
 def _utc(text: str) -> datetime:
-    text = (text or "").strip().removeprefix("UTC=")
+    """A time of an EOF (``UTC=...`` or ``TAI=...``) as a naive datetime."""
+    text = (text or "").strip().removeprefix("UTC=").removeprefix("TAI=")
     return datetime.fromisoformat(text)
 
 
@@ -60,7 +61,8 @@ def check_state_vectors(osvs) -> None:
     import numpy as np
 
     try:
-        t = np.array([_utc(o.findtext("UTC")).timestamp() for o in osvs])
+        # TAI, not UTC: a file spanning a leap second has one 11 s (or 9 s) UTC step on a regular 10 s grid
+        t = np.array([_utc(o.findtext("TAI") or o.findtext("UTC")).timestamp() for o in osvs])
         pos = np.array([[float(o.findtext(k)) for k in ("X", "Y", "Z")] for o in osvs])
         vel = np.array([[float(o.findtext(k)) for k in ("VX", "VY", "VZ")] for o in osvs])
     except (TypeError, ValueError) as exc:
