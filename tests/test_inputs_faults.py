@@ -38,12 +38,8 @@ from inputs_support import (
 )
 
 TILE = "Copernicus_DSM_COG_10_N54_00_W165_00_DEM"  # the smaller staged GLO-30 tile (2400 x 3600)
-TILE_BOUNDS = [
-    "-165",
-    "54.9",
-    "-164.9",
-    "55",
-]  # a corner of the tile: the whole tile is fetched, little stitched
+# a corner of the tile: the whole tile is fetched and checked, little is stitched
+TILE_BOUNDS = ["-165", "54.9", "-164.9", "55"]
 NE_LAND = loopback.DATA / "DockerizedTopsApp/isce2_topsapp/data/ne_10m_land.zip"
 NE_HOST, NE_PATH = "naciscdn.org", "/naturalearth/10m/physical/ne_10m_land.zip"
 CLOSED = "http://127.0.0.1:9"  # nothing listens: every connection is refused (an offline machine's failure)
@@ -203,7 +199,7 @@ HOSTS = {
 
 
 # ------------------------------------------------------------------------------------------------- injections
-def _served(svc, host: str, path: str, data: bytes, monkeypatch):
+def _served(svc, host: str, path: str, data: bytes):
     """Serve other bytes at host+path for this test (the route list is searched in order)."""
     svc.lb.routes.insert(
         0,
@@ -212,13 +208,13 @@ def _served(svc, host: str, path: str, data: bytes, monkeypatch):
 
 
 def changed_digit(svc, tmp, monkeypatch):
-    """One state-vector position digit changed by 1 m (XML still well-formed, values still physical)."""
+    """The metres digit of one state-vector position changed (XML well-formed, values still physical)."""
     text = RESORB_2022.read_text()
     xs = [m.start() for m in re.finditer(r'<X unit="m">', text)]
     i = text.index(".", xs[600])  # the integer metres digit just before the decimal point
     digit = str((int(text[i - 1]) + 1) % 10)
     tampered = text[: i - 1] + digit + text[i:]
-    _served(svc, loopback.ORBIT_HOST, "/AUX_RESORB/" + RESORB_2022.name, tampered.encode(), monkeypatch)
+    _served(svc, loopback.ORBIT_HOST, "/AUX_RESORB/" + RESORB_2022.name, tampered.encode())
 
 
 def header_validity(svc, tmp, monkeypatch):
@@ -229,13 +225,13 @@ def header_validity(svc, tmp, monkeypatch):
         RESORB_2022.read_text(),
         count=1,
     )
-    _served(svc, loopback.ORBIT_HOST, "/AUX_RESORB/" + RESORB_2022.name, text.encode(), monkeypatch)
+    _served(svc, loopback.ORBIT_HOST, "/AUX_RESORB/" + RESORB_2022.name, text.encode())
 
 
 def wrong_tile(svc, tmp, monkeypatch):
     """Another real tile's bytes under this tile's name (a valid GeoTIFF, wrong place)."""
     other = (loopback.GLO30_DIR / "Copernicus_DSM_COG_10_N34_00_W119_00_DEM.tif").read_bytes()
-    _served(svc, loopback.GLO30_HOST, f"/{TILE}/{TILE}.tif", other, monkeypatch)
+    _served(svc, loopback.GLO30_HOST, f"/{TILE}/{TILE}.tif", other)
 
 
 def poisoned(run_of, where=None):
@@ -394,7 +390,7 @@ CASES = [
     ),
     Case(
         "orbit",
-        "a state-vector digit changed (1 m)",
+        "a state-vector digit changed (metres)",
         "clear failure",
         inject=changed_digit,
         message="positions and velocities disagree",
