@@ -99,6 +99,7 @@ def test_offline_dem_job_needs_a_local_geoid(work, tmp_path):
     # 1" square posting, also north of 50 deg where the GLO-30 tile has 1.5" longitude spacing
     arr, x0, dx, y0, dy = dem.read_isce_dem(work / TARGET)
     assert dx == -dy == pytest.approx(1 / 3600) and arr.shape == (721, 721)  # pixel centres on both edges
+    assert (x0, y0) == (pytest.approx(-165.0, abs=1e-9), pytest.approx(55.0, abs=1e-9))  # on whole degrees
     # this corner is sea (GLO-30 height 0): the ellipsoidal height is the geoid undulation there, so the geoid
     # given in the config was applied
     assert np.isfinite(arr).all() and 10 < arr.min() and arr.max() < 25

@@ -192,14 +192,18 @@ def stitch(bounds_wsen, tile_dir, geoid) -> tuple[np.ndarray, float, float, floa
         dem_name="glo_30",
         dst_ellipsoidal_height=True,
         dst_area_or_point="Point",
-        dst_resolution=ARCSEC,  # square 1" posting: GLO-30 tiles north of 50 deg have 1.5" (or coarser) longitudes
         dst_tile_dir=tile_dir,
         n_threads_downloading=2,
         geoid_path=str(geoid),  # a str: dem_stitcher 3.2's validate_geoid_path rejects a Path
     )
     arr = np.where(np.isfinite(arr), arr, 0.0).astype("float32")
     t = profile["transform"]  # GDAL convention: corner of the first pixel; ISCE wants its centre
-    return arr, t.c + t.a / 2, t.a, t.f + t.e / 2, t.e
+    x0, dx, y0, dy = t.c + t.a / 2, t.a, t.f + t.e / 2, t.e
+    if abs(dx - ARCSEC) > 1e-12 or abs(-dy - ARCSEC) > 1e-12:
+        # GLO-30 tiles north of 50 deg have 1.5" (or coarser) longitudes: a square 1" grid with the same first
+        # centre keeps pixel centres on whole degrees (dem_stitcher's dst_resolution would shift them)
+        return resample(arr, x0, dx, y0, dy, ARCSEC)
+    return arr, x0, dx, y0, dy
 
 
 def resample(arr, x0, dx, y0, dy, posting: float):
