@@ -74,7 +74,7 @@ def synthetic_poeorb_for(day: str) -> tuple[str, str]:
 
 
 class Services:
-    """A loopback server with CMR, Earthdata, datapool, orbit bucket, CDSE and GLO-30 installed."""
+    """A loopback server with CMR, Earthdata, datapool, orbit bucket, CDSE, GLO-30 and the geoid installed."""
 
     def __init__(self, tmp_path: Path, served_scenes=(S0313, S0325, S0406, S0418), synthetic_orbit_days=()):
         require_shared()
@@ -103,6 +103,7 @@ class Services:
         loopback.install_orbit_bucket(self.lb, orbit_files)
         loopback.install_cdse(self.lb)
         loopback.install_glo30(self.lb)
+        self.geoid = loopback.install_geoid(self.lb, tmp_path)
 
     @property
     def url(self) -> str:

@@ -8,13 +8,18 @@ One server stands in for every host; the client side (http_fetch.RewriteAdapter)
   recorded ListBucket pages of sentineleof's cassette, byte for byte; the staged real EOF files are served under
   their own keys and listed by ``add_orbit_files`` (as an extra page chained to the recorded ones);
 * the CDSE OData orbit query: the recorded sentineleof cassette answer for its exact query, ``{"value": []}`` else;
-* GLO-30 tiles (``copernicus-dem-30m.s3.amazonaws.com/<tile>/<tile>.tif``): the staged real COG tiles.
+* GLO-30 tiles (``copernicus-dem-30m.s3.amazonaws.com/<tile>/<tile>.tif``): the staged real COG tiles;
+* the geoid (``aria-geoid.s3.us-west-2.amazonaws.com/us_nga_egm2008_1_4326__agisoft.tif``): the staged real
+  EGM96 15' grid of dem-stitcher, re-encoded as a GeoTIFF (stand-in: the EGM2008 grid is not staged).
 Not recorded anywhere (emulated, documented): the Earthdata token exchange and the SLC zip bodies (4-8 GB each;
 tests serve a small stand-in body and describe it with its true size and md5).
 
 Faults (``fault(host, path_substring, kinds)``, each kind consumed by one matching request): "500", "503",
+"404",
 "reset" (TCP RST before any answer), "truncate" (half the body, full Content-Length), "corrupt" (same length,
-wrong bytes), "slow" (waits ``slow_seconds`` before answering).
+wrong bytes), "slow" (waits ``slow_seconds`` before answering); in the middle of a body: "reset-mid" (half the
+body, then a TCP RST), "stall-mid" (half the body, then silence for ``slow_seconds``), "corrupt-mid" (same
+length, 64 wrong bytes in the middle).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ CDSE_CASSETTE = (
     DATA / "sentineleof/eof/tests/cassettes/test_dataspace_client/test_scihub_query_orbit_by_dt.yaml"
 )
 GLO30_DIR = DATA / "dem-stitcher/tests/data/tiles/glo_30"
+EGM96_GTX = DATA / "dem-stitcher/src/dem_stitcher/data/egm96_15.gtx"
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 CMR_HOST = "cmr.earthdata.nasa.gov"
@@ -55,6 +61,8 @@ DATAPOOL_HOST = "datapool.asf.alaska.edu"
 ORBIT_HOST = "s1-orbits.s3.amazonaws.com"
 CDSE_QUERY_HOST = "catalogue.dataspace.copernicus.eu"
 GLO30_HOST = "copernicus-dem-30m.s3.amazonaws.com"
+GEOID_HOST = "aria-geoid.s3.us-west-2.amazonaws.com"
+GEOID_PATH = "/us_nga_egm2008_1_4326__agisoft.tif"
 
 
 class Reply:
@@ -93,7 +101,11 @@ class Loopback:
             def do_POST(self):
                 self._serve("POST")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a client that hung up on an injected fault is expected; never print to the test's stderr
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -173,7 +185,7 @@ class Loopback:
             return
         if kind == "slow":
             time.sleep(self.slow_seconds)
-        if kind in ("500", "502", "503", "429"):
+        if kind in ("500", "502", "503", "429", "404"):
             return self._send(
                 h,
                 method,
@@ -205,6 +217,9 @@ class Loopback:
                     status, body = 206, body[start : end + 1]
         if kind == "corrupt" and body:
             body = bytes(b ^ 0x5A for b in body[:64]) + body[64:]
+        if kind == "corrupt-mid" and body:
+            mid = len(body) // 2
+            body = body[:mid] + bytes(b ^ 0x5A for b in body[mid : mid + 64]) + body[mid + 64 :]
         full_length = len(body)
         if kind == "truncate":
             body = body[: max(1, len(body) // 2)]
@@ -217,10 +232,20 @@ class Loopback:
             if kind == "truncate":
                 h.send_header("Connection", "close")
             h.end_headers()
+            if method != "HEAD" and kind in ("reset-mid", "stall-mid") and len(body) > 1:
+                h.wfile.write(body[: len(body) // 2])
+                h.wfile.flush()
+                if kind == "stall-mid":
+                    time.sleep(self.slow_seconds)
+                else:
+                    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                h.connection.close()
+                h.close_connection = True
+                return
             if method != "HEAD":
                 h.wfile.write(body)
             h.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, OSError):
             pass
 
 
@@ -384,3 +409,24 @@ def install_glo30(lb: Loopback):
 
 def datapool_path(scene: str) -> str:
     return f"/SLC/S{scene[2]}/{quote(scene)}.zip"
+
+
+def geoid_standin(dest: Path) -> Path:
+    """The staged EGM96 grid as a tiled, deflated GeoTIFF (the format of dem_stitcher's EGM2008 file)."""
+    import rasterio
+
+    if not dest.exists():
+        with rasterio.open(EGM96_GTX) as src:
+            profile = src.profile | {"driver": "GTiff", "tiled": True, "compress": "deflate"}
+            profile |= {"blockxsize": 256, "blockysize": 256}
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with rasterio.open(dest, "w", **profile) as dst:
+                dst.write(src.read())
+    return dest
+
+
+def install_geoid(lb: Loopback, workdir: Path) -> Path:
+    """dem_stitcher's EGM2008 URL serving the re-encoded staged EGM96 grid; returns the served file."""
+    path = geoid_standin(Path(workdir) / "geoid_standin.tif")
+    lb.add_file(GEOID_HOST, GEOID_PATH, path)
+    return path

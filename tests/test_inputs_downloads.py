@@ -214,6 +214,7 @@ def test_dem_tile_fetch_with_faults(fault, services, tmp_path):
 def test_dem_missing_tile_fails_without_output(services, tmp_path):
     out = tmp_path / "dem" / "topo.dem.wgs84"
     argv = ["--bounds", "-120", "34", "-119", "35", "--out", str(out), "--tile-dir", str(tmp_path / "t")]
+    argv += ["--geoid-dir", str(tmp_path / "geoid")]
     assert dem_download.main(argv + ["--base-url", services.url, "--tries", "2", "--backoff", "0"]) == 1
     assert not out.exists()
 
@@ -304,3 +305,13 @@ def test_credentials_sources_and_repr(tmp_path):
         credentials.find(env={}, netrc_file=bad)
     except credentials.MissingCredentialsError as exc:
         assert EDL_PASS not in str(exc)
+
+
+def test_dem_fetches_what_dem_stitcher_would_fetch_itself(tmp_path):
+    """Over Armenia (and here Georgia) dem_stitcher fills GLO-30 gaps with GLO-90 tiles: those come through http_fetch too, and
+    stitch refuses to run while anything (tile or geoid) is not local, so it never reads the network itself."""
+    urls = download_dem.tile_urls([42.0, 40.0, 45.0, 42.0])
+    assert any("copernicus-dem-90m" in u for u in urls) and any("copernicus-dem-30m" in u for u in urls)
+    assert download_dem.default_geoid_url().startswith("https://")
+    with pytest.raises(http_fetch.DownloadError, match="not local"):
+        download_dem.stitch([-119.0, 34.0, -118.0, 35.0], tmp_path, geoid=str(tmp_path / "no-geoid.tif"))

@@ -33,6 +33,13 @@ if shutil.which("gunw") is None:
         "(`. .venv/bin/activate` after `make setup`)"
     )
 
+# Credentials in config values would reach .snakemake/ (and a failed validation prints the whole config):
+# reject them first, naming only the keys (issue 11).
+from gunw_workflow.inputs import secrets as config_secrets
+
+if (_secrets_error := config_secrets.config_error(config)) is not None:
+    raise WorkflowError(_secrets_error)
+
 # The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
 DEMO_REQUESTED = bool(config.get("demo"))
 validate(config, "../schemas/config.schema.yaml")

@@ -53,7 +53,7 @@ rule download_slc:
         net=lambda w, output: inputs_net_args("slc_base_url"),
     shell:
         "gunw download-slc --scene {wildcards.scene} --pair-json {input.pair_json:q}"
-        " --out {output:q} {params.net} 2> {log:q}"
+        " --out {output:q} {params.net} --log {log:q}"
 
 
 rule download_orbit:
@@ -73,11 +73,13 @@ rule download_orbit:
     params:
         net=lambda w, output: inputs_net_args("orbit_base_url"),
     shell:
-        "gunw download-orbit --scene {wildcards.scene} --out {output.eof:q} {params.net} 2> {log:q}"
+        "gunw download-orbit --scene {wildcards.scene} --out {output.eof:q} {params.net} --log {log:q}"
 
 
 rule download_dem:
-    """1-arcsec GLO-30 DEM (ellipsoidal, pixel-centre) over the frame's product extent + 0.4 deg, ISCE format."""
+    """1-arcsec GLO-30 DEM (ellipsoidal, pixel-centre) over the frame's product extent + 0.4 deg, ISCE format.
+    The EGM2008 geoid is local_inputs.geoid, or downloaded once into the cache like the tiles.
+    """
     input:
         pair_json=inputs_dem_pair_json,
     output:
@@ -93,11 +95,14 @@ rule download_dem:
         downloads=1,
     params:
         tiles=CACHE.dem_tiles,
+        geoid=LOCAL["geoid"],
+        geoid_dir=os.path.join(CACHE.root, "dem", "geoid"),
         net=lambda w, output: inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:
         "gunw download-dem --pair-json {input.pair_json:q} --tile-dir {params.tiles:q}"
-        " --out {params.out:q} {params.net} 2> {log:q}"
+        " --geoid={params.geoid:q} --geoid-dir {params.geoid_dir:q}"
+        " --out {params.out:q} {params.net} --log {log:q}"
 
 
 rule resample_dem:
@@ -147,4 +152,4 @@ rule download_water_mask:
         out=lambda w, output: output[0],
     shell:
         "gunw download-water-mask --pair-json {input.pair_json:q} --source {params.source:q}"
-        " --out {params.out:q} {params.net} 2> {log:q}"
+        " --out {params.out:q} {params.net} --log {log:q}"

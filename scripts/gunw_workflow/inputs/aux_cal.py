@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from gunw_workflow import pair_json as pair_json_file
@@ -38,8 +39,9 @@ def _validate(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             bad = zf.testzip()
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"not a zip file ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        # a member corrupted in the middle fails inside zlib, not as BadZipFile
+        raise ValueError(f"not a readable zip file ({type(exc).__name__}: {exc})") from None
     if bad is not None:
         raise ValueError(f"corrupt member {bad}")
     if not any(".SAFE/data/" in n and n.endswith("-aux-cal.xml") for n in names):
@@ -82,6 +84,8 @@ def fetch_aux_cal(mission: str, aux_cal_dir, base_url=None, policy=None, urls=No
         zip_path = aux_cal_dir / "zips" / url.split("/")[-1]
         try:
             http_fetch.download_file(url, zip_path, session=session, validate=_validate, policy=policy)
+        except http_fetch.LocalResourceError:
+            raise  # the disk, not the source: another source cannot help
         except http_fetch.DownloadError as exc:
             errors.append(str(exc))
             continue
@@ -119,28 +123,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local-dir", default="", help="local_inputs.aux_cal_dir: use it, download nothing")
     parser.add_argument("--aux-cal-dir", required=True, help="shared cache directory, e.g. cache/aux_cal")
     http_fetch.add_policy_args(parser)
+    http_fetch.add_log_arg(parser)
     args = parser.parse_args(argv)
-    http_fetch.setup_logging()
-    try:
-        if args.pair_json:
-            if not args.record:
-                parser.error("--pair-json needs --record")
-            for_pair(
-                args.pair_json,
-                args.aux_cal_dir,
-                args.record,
-                args.local_dir,
-                args.base_url,
-                http_fetch.policy_from_args(args),
-            )
-        elif args.mission:
-            fetch_aux_cal(args.mission, args.aux_cal_dir, args.base_url, http_fetch.policy_from_args(args))
-        else:
-            parser.error("give --mission or --pair-json")
-    except http_fetch.DownloadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    if args.pair_json and not args.record:
+        parser.error("--pair-json needs --record")
+    if not (args.pair_json or args.mission):
+        parser.error("give --mission or --pair-json")
+    http_fetch.setup_logging(log_file=args.log)
+    policy = http_fetch.policy_from_args(args)
+    if args.pair_json:
+        return http_fetch.run_cli(
+            lambda: for_pair(
+                args.pair_json, args.aux_cal_dir, args.record, args.local_dir, args.base_url, policy
+            ),
+            args.log,
+            "AUX_CAL: ",
+        )
+    return http_fetch.run_cli(
+        lambda: fetch_aux_cal(args.mission, args.aux_cal_dir, args.base_url, policy), args.log, "AUX_CAL: "
+    )
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ def gather_metadata(scenes: list[str], slc_dir: str | None, base_url: str | None
         try:
             found = scene_metadata.search_asf(scenes, base_url=base_url, policy=policy)
         except scene_metadata.MetadataError as exc:
-            raise PairCheckError([f"{exc}; the ASF search service may be down, retry later"]) from None
+            hint = "" if "no network" in str(exc) else "; the ASF search service may be down, retry later"
+            raise PairCheckError([f"{exc}{hint}"]) from None
         for scene in scenes:
             if scene not in found:
                 errors.append(
@@ -324,7 +325,13 @@ def main(argv: list[str] | None = None) -> int:
     except PairCheckError as exc:
         report([f"error: pair {args.name}: {e}" for e in exc.errors])
         return 1
-    pair_json.write(args.out, doc)
+    try:
+        pair_json.write(args.out, doc)
+    except OSError as exc:
+        if (local := http_fetch.local_resource_error(exc, args.out)) is None:
+            raise
+        report([f"error: pair {args.name}: {local}"])
+        return 1
     cov = "" if doc["frame_coverage"] is None else f", frame coverage {doc['frame_coverage']:.1%}"
     report([f"pair {args.name}: OK (track {doc['track']} {doc['flight_direction']}{cov}) -> {args.out}"])
     return 0

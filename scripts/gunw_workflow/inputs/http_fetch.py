@@ -7,6 +7,12 @@ Why one module: SLCs, orbits, DEM tiles, the water-mask source and AUX_CAL all f
 * writes to ``<dest>.part`` (resumed with an HTTP Range request when the server supports it) and moves the file
   to ``dest`` with an atomic rename only after size / md5 / a caller's validator accept it, so an output path
   never holds a partial or corrupt file.
+* fails at once, with one line naming the path and the fix, when the local disk refuses a write (full,
+  read-only, no permission: ``LocalResourceError``), removing the ``.part`` file;
+* says "no network on this machine, or the service is down" when every try failed to resolve or connect.
+
+Download commands log to ``--log`` and print only ``error: <cause>`` (and cache notices) to the console
+(``run_cli``), so the cause reaches the Snakemake console even when the log file cannot be written.
 
 Tests point all traffic at 127.0.0.1 with ``base_url``: a requests adapter rewrites https://<host>/path to
 ``<base_url>/path`` and passes the original host in the ``X-Original-Host`` header.
@@ -15,6 +21,7 @@ Tests point all traffic at 127.0.0.1 with ``base_url``: a requests adapter rewri
 from __future__ import annotations
 
 import argparse
+import errno
 import fcntl
 import hashlib
 import logging
@@ -40,6 +47,52 @@ class DownloadError(RuntimeError):
 
 class PermanentHTTPError(DownloadError):
     """A 4xx answer that retrying cannot fix (missing file, refused credentials)."""
+
+
+class LocalResourceError(DownloadError):
+    """The local disk refused a write (full, read-only, no permission): retrying cannot help, so it fails at once."""
+
+
+# errno -> (what failed, what to do about it); retrying cannot help and would only fill the log of a full disk
+_WRITE = "cannot write"
+_ACCESS = "no access to"
+LOCAL_ERRNOS = {
+    errno.ENOSPC: (_WRITE, "free space there or set cache_dir to a larger disk"),
+    errno.EDQUOT: (_WRITE, "free space there (disk quota exceeded) or set cache_dir elsewhere"),
+    errno.EROFS: (_WRITE, "the file system is read-only: set cache_dir to a writable directory"),
+    errno.EACCES: (_ACCESS, "fix the directory's owner/mode or set cache_dir to a directory you can write"),
+    errno.EPERM: (_ACCESS, "fix the directory's owner/mode or set cache_dir to a directory you can write"),
+}
+
+
+def local_resource_error(exc: BaseException, path=None) -> LocalResourceError | None:
+    """A one-line LocalResourceError for a disk-full / read-only / permission OSError, else None."""
+    if isinstance(exc, LocalResourceError):
+        return exc
+    if not isinstance(exc, OSError) or exc.errno not in LOCAL_ERRNOS:
+        return None
+    what, fix = LOCAL_ERRNOS[exc.errno]
+    where = exc.filename or path or "?"
+    return LocalResourceError(
+        f"{what} {where}: {os.strerror(exc.errno)} ({errno.errorcode[exc.errno]}); {fix}"
+    )
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The request never reached a server: name resolution failed, the connection was refused or timed out
+    (a reset or a stall after connecting is a server fault, not this)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    text = repr(exc)  # also libraries that wrap the requests error (asf_search's ASFSearchError)
+    return any(
+        s in text
+        for s in ("NameResolutionError", "Failed to resolve", "NewConnectionError", "Connection refused")
+    )
+
+
+def unreachable_hint(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return f"; every try failed to resolve or connect to {host}: no network on this machine, or the service is down"
 
 
 @dataclass
@@ -166,6 +219,7 @@ def request_with_retry(
     policy = policy or RetryPolicy()
     what = what or redact_url(url)
     last = ""
+    unreachable = 0
     for attempt in range(1, policy.attempts + 1):
         try:
             resp = session.request(method, url, timeout=policy.timeout, **kwargs)
@@ -180,11 +234,13 @@ def request_with_retry(
                 return resp
         except requests.RequestException as exc:
             last = f"{type(exc).__name__}"
+            unreachable += is_unreachable(exc)
         except ValueError as exc:
             last = f"unusable response: {exc}"
         if attempt < policy.attempts:
             _sleep(policy, attempt, what, last)
-    raise DownloadError(f"{what}: giving up after {policy.attempts} attempts; last error: {last}")
+    hint = unreachable_hint(url) if unreachable == policy.attempts else ""
+    raise DownloadError(f"{what}: giving up after {policy.attempts} attempts; last error: {last}{hint}")
 
 
 def md5_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -279,48 +335,69 @@ def download_file(
     chunk_size: int = 1 << 20,
 ) -> Path:
     """Fetch `url` into `dest`, verified. Skips the download if `dest` already exists and verifies
-    (size + md5 when given). Raises DownloadError; leaves no file at `dest` unless it is verified."""
+    (size + md5 when given, and `validate`); a cached file that fails is removed and fetched again.
+    Raises DownloadError (LocalResourceError at once when the disk refuses a write, with the .part removed);
+    leaves no file at `dest` unless it is verified."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with _Lock(dest):
+            return _download_locked(
+                url, dest, part, session, _verifier(size, md5, validate), policy, resume, size, chunk_size
+            )
+    except OSError as exc:
+        local = local_resource_error(exc, dest)
+        if local is None:
+            raise
+        try:
+            part.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only file system keeps it; nothing else can be done
+        raise local from None
+
+
+def _download_locked(url, dest: Path, part: Path, session, verify, policy, resume, size, chunk_size) -> Path:
     session = session or make_session()
     policy = policy or RetryPolicy()
-    part = dest.with_name(dest.name + ".part")
     what = f"download {dest.name}"
-    verify = _verifier(size, md5, validate)
-    with _Lock(dest):
-        if dest.exists():
+    if dest.exists():
+        try:
+            verify(dest)
+            log.info("%s: already present and verified", dest)
+            return dest
+        except ValueError as exc:
+            log.warning(
+                "cached %s fails verification (%s): removed, fetching it again", dest, exc, extra=CONSOLE
+            )
+            dest.unlink()
+    last, unreachable = "", 0
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            _attempt(url, part, session, size, resume, policy, chunk_size)
             try:
-                verify(dest)
-                log.info("%s: already present and verified", dest)
-                return dest
+                verify(part)
             except ValueError as exc:
-                log.warning("%s exists but fails verification (%s); downloading again", dest, exc)
-                dest.unlink()
-        last = ""
-        for attempt in range(1, policy.attempts + 1):
-            try:
-                _attempt(url, part, session, size, resume, policy, chunk_size)
-                try:
-                    verify(part)
-                except ValueError as exc:
-                    part.unlink(missing_ok=True)
-                    raise _Transient(f"verification failed: {exc}") from None
-                os.replace(part, dest)
-                log.info("%s: done (%d bytes)", what, dest.stat().st_size)
-                return dest
-            except PermanentHTTPError:
                 part.unlink(missing_ok=True)
-                raise
-            except _Transient as exc:
-                last = str(exc)
-            except requests.RequestException as exc:
-                last = type(exc).__name__
-            if attempt < policy.attempts:
-                _sleep(policy, attempt, what, last)
-        raise DownloadError(
-            f"{what} from {redact_url(url)}: giving up after {policy.attempts} attempts; last error: {last}"
-            + (f" (partial data kept in {part.name} for resuming)" if part.exists() else "")
-        )
+                raise _Transient(f"verification failed: {exc}") from None
+            os.replace(part, dest)
+            log.info("%s: done (%d bytes)", what, dest.stat().st_size)
+            return dest
+        except PermanentHTTPError:
+            part.unlink(missing_ok=True)
+            raise
+        except _Transient as exc:
+            last = str(exc)
+        except requests.RequestException as exc:
+            last = type(exc).__name__
+            unreachable += is_unreachable(exc)
+        if attempt < policy.attempts:
+            _sleep(policy, attempt, what, last)
+    raise DownloadError(
+        f"{what} from {redact_url(url)}: giving up after {policy.attempts} attempts; last error: {last}"
+        + (unreachable_hint(url) if unreachable == policy.attempts else "")
+        + (f" (partial data kept in {part.name} for resuming)" if part.exists() else "")
+    )
 
 
 class _Transient(Exception):
@@ -331,8 +408,12 @@ def atomic_write_bytes(dest: str | os.PathLike, data: bytes) -> Path:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # e.g. a full disk: no half-written temp file stays in the cache
+        raise
     return dest
 
 
@@ -340,15 +421,83 @@ def atomic_write_text(dest: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(dest, text.encode())
 
 
-def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+CONSOLE = {"console": True}
+"""``extra=`` of a log record that should also reach the console when the job logs to a file."""
+
+
+def setup_logging(verbose: bool = False, log_file: str | os.PathLike | None = None) -> None:
+    """Messages to stderr; with `log_file`, everything to the file and only errors and notices marked
+    CONSOLE to stderr (the console of the Snakemake run), so a failed job's cause is shown where it is read.
+    A log on a full disk must not turn into a traceback: logging's own errors are silenced."""
+    logging.raiseExceptions = False
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    # replace only the handlers of a previous call (tests call main twice); pytest's own stay
+    for h in [h for h in root.handlers if getattr(h, "_gunw", False)]:
+        root.removeHandler(h)
+        h.close()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    handlers = [console]
+    if log_file:
+        try:
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # an unwritable log directory: the file handler fails quietly, the console still gets errors
+        handlers.append(logging.FileHandler(log_file, delay=True))
+        console.addFilter(lambda r: r.levelno >= logging.ERROR or getattr(r, "console", False))
+        logging.captureWarnings(True)  # library warnings (dem_stitcher's) to the file, not the console
+        os.environ.setdefault("TQDM_DISABLE", "1")  # nor dem_stitcher's progress bars
+    for h in handlers:
+        h._gunw = True
+        h.setFormatter(fmt)
+        root.addHandler(h)
     # third-party debug logs can echo request headers (Authorization); keep them quiet
     for name in ("urllib3", "asf_search", "requests"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def add_log_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log", default=None, help="log file (the console then shows only errors and cache notices)"
+    )
+
+
+def report_error(message: str, log_file=None) -> None:
+    """The job's one-line failure: ``error: ...`` on stderr (the console) and, when logging to a file, there too."""
+    print(f"error: {message}", file=sys.stderr)
+    if log_file:
+        try:
+            with open(log_file, "a") as fh:
+                fh.write(f"error: {message}\n")
+        except OSError:
+            pass  # e.g. the disk that is full; the console line is what matters
+
+
+def cli_error(exc: BaseException, expected: tuple = ()) -> str | None:
+    """The message of an exception a download command reports as one line (None: a bug; let it raise)."""
+    from gunw_workflow.inputs.credentials import MissingCredentialsError
+
+    local = local_resource_error(exc)
+    if local is not None:
+        return str(local)
+    if isinstance(exc, (DownloadError, MissingCredentialsError, *expected)):
+        return str(exc)
+    return None
+
+
+def run_cli(body: Callable[[], object], log_file=None, label: str = "", expected: tuple = ()) -> int:
+    """Run a download command's body: 0, or 1 after one ``error: <label><cause>`` line (no traceback) for
+    every expected failure (download, credentials, full/read-only disk, and `expected`)."""
+    try:
+        body()
+    except Exception as exc:
+        msg = cli_error(exc, expected)
+        if msg is None:
+            raise
+        report_error(label + msg, log_file)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,21 +509,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--md5", default=None)
     add_policy_args(parser)
+    add_log_arg(parser)
     args = parser.parse_args(argv)
-    setup_logging()
-    try:
-        download_file(
+    setup_logging(log_file=args.log)
+    return run_cli(
+        lambda: download_file(
             args.url,
             args.dest,
             session=make_session(args.base_url),
             size=args.size,
             md5=args.md5,
             policy=policy_from_args(args),
-        )
-    except DownloadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        ),
+        args.log,
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,62 @@ class OrbitError(RuntimeError):
     pass
 
 
-def validate_eof(path: Path, expected_name: str | None = None) -> dict:
-    """The file is a real EOF: parseable XML, <File_Name> matching its name, state vectors present."""
+# physical limits of a Sentinel-1 state vector (Earth-fixed): ~693 km altitude, ~7.6 km/s
+RADIUS_M = (6_950_000.0, 7_200_000.0)
+SPEED_M_S = (7_300.0, 7_800.0)
+OSV_STEP_S = 10.0
+# Simpson's rule over two 10 s steps integrates the velocities to the positions within ~1 mm on real EOFs;
+# a changed digit of 1 cm in a position or 1 mm/s in a velocity exceeds this
+SIMPSON_TOL_M = 0.01
+
+
+def _utc(text: str) -> datetime:
+    """A time of an EOF (``UTC=...`` or ``TAI=...``) as a naive datetime."""
+    text = (text or "").strip().removeprefix("UTC=").removeprefix("TAI=")
+    return datetime.fromisoformat(text)
+
+
+def check_state_vectors(osvs) -> None:
+    """Monotonic 10 s grid, plausible radius and speed, and velocities that integrate to the positions."""
+    import numpy as np
+
+    try:
+        # TAI, not UTC: a file spanning a leap second has one 11 s (or 9 s) UTC step on a regular 10 s grid
+        t = np.array([_utc(o.findtext("TAI") or o.findtext("UTC")).timestamp() for o in osvs])
+        pos = np.array([[float(o.findtext(k)) for k in ("X", "Y", "Z")] for o in osvs])
+        vel = np.array([[float(o.findtext(k)) for k in ("VX", "VY", "VZ")] for o in osvs])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"EOF state vector not parseable ({exc})") from None
+    steps = np.diff(t)
+    if steps.size and (np.abs(steps - OSV_STEP_S) > 1e-3).any():
+        i = int(np.argmax(np.abs(steps - OSV_STEP_S)))
+        raise ValueError(
+            f"EOF state vectors not on a monotonic 10 s grid (step {steps[i]:.3f} s at #{i + 1})"
+        )
+    radius, speed = np.linalg.norm(pos, axis=1), np.linalg.norm(vel, axis=1)
+    for name, vals, (lo, hi), unit in (("radius", radius, RADIUS_M, "m"), ("speed", speed, SPEED_M_S, "m/s")):
+        bad = np.flatnonzero((vals < lo) | (vals > hi))
+        if bad.size:
+            raise ValueError(
+                f"EOF state vector #{bad[0] + 1}: {name} {vals[bad[0]]:.0f} {unit} is not a Sentinel-1 orbit's"
+            )
+    if len(t) >= 3:
+        resid = pos[2:] - pos[:-2] - (OSV_STEP_S / 3) * (vel[:-2] + 4 * vel[1:-1] + vel[2:])
+        worst = np.abs(resid).max(axis=1)
+        if worst.max() > SIMPSON_TOL_M:
+            i = int(np.argmax(worst))
+            raise ValueError(
+                f"EOF state vectors #{i + 1}-#{i + 3}: positions and velocities disagree by {worst[i]:.3f} m "
+                "(a changed or corrupt value)"
+            )
+
+
+def validate_eof(
+    path: Path, expected_name: str | None = None, start=None, stop=None, margin: timedelta = timedelta(0)
+) -> dict:
+    """The file is a real, usable EOF (ASF publishes no checksum, so check what can be checked): well-formed
+    XML, <File_Name> matching its name, a header validity that matches the name and covers [start - margin,
+    stop + margin] when given, and state vectors on a 10 s grid that are physically a Sentinel-1 orbit."""
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -52,15 +106,26 @@ def validate_eof(path: Path, expected_name: str | None = None) -> dict:
         raise ValueError("EOF header has no <File_Name>")
     if expected_name and name != expected_name.removesuffix(".EOF"):
         raise ValueError(f"EOF header names {name}, expected {expected_name}")
-    n_osv = len(root.findall(".//List_of_OSVs/OSV"))
-    if n_osv == 0:
+    osvs = root.findall(".//List_of_OSVs/OSV")
+    if not osvs:
         raise ValueError("EOF has no orbit state vectors")
+    try:
+        v0 = _utc(root.findtext(".//Validity_Period/Validity_Start"))
+        v1 = _utc(root.findtext(".//Validity_Period/Validity_Stop"))
+    except (TypeError, ValueError):
+        raise ValueError("EOF header has no readable Validity_Period") from None
+    named = SentinelOrbit(name + ".EOF")
+    if abs((named.start_time - v0).total_seconds()) > 1 or abs((named.stop_time - v1).total_seconds()) > 1:
+        raise ValueError(f"EOF header validity {v0}..{v1} differs from its name's")
+    if start is not None and stop is not None and not (v0 <= start - margin and stop + margin <= v1):
+        raise ValueError(f"EOF validity {v0}..{v1} does not cover the scene {start}..{stop} +- {margin}")
+    check_state_vectors(osvs)
     return {
         "name": name + ".EOF",
         "type": (root.findtext(".//Fixed_Header/File_Type") or "").replace("AUX_", ""),
-        "validity_start": (root.findtext(".//Validity_Period/Validity_Start") or "").replace("UTC=", ""),
-        "validity_stop": (root.findtext(".//Validity_Period/Validity_Stop") or "").replace("UTC=", ""),
-        "n_state_vectors": n_osv,
+        "validity_start": v0.isoformat(),
+        "validity_stop": v1.isoformat(),
+        "n_state_vectors": len(osvs),
     }
 
 
@@ -215,9 +280,9 @@ def fetch_orbit(
                     session=dl_session,
                     md5=md5,
                     policy=policy,
-                    validate=lambda p, n=name: validate_eof(p, n),
+                    validate=lambda p, n=name: validate_eof(p, n, sid.start, sid.stop, margin),
                 )
-                info = validate_eof(real, name)
+                info = validate_eof(real, name, sid.start, sid.stop, margin)
                 _place_copy(real, out)
                 sidecar = {
                     **info,
@@ -230,19 +295,28 @@ def fetch_orbit(
                 http_fetch.atomic_write_text(str(out) + ".json", json.dumps(sidecar, indent=1) + "\n")
                 log.info("%s: %s (%s from %s)", scene, name, orbit_type, provider)
                 return sidecar
+            except http_fetch.LocalResourceError:
+                raise  # the disk, not the provider: another provider cannot help
             except http_fetch.DownloadError as exc:
                 tried.append(f"{orbit_type}@{provider}: {exc}")
     raise OrbitError(f"no orbit file for {scene}; tried: " + " | ".join(tried))
 
 
 def _place_copy(src: Path, dest: Path) -> None:
-    """Copy to a temp name, then atomically rename (a hard link when possible)."""
+    """Copy to a temp name, then atomically rename (a hard link when possible). Renaming one hard link onto
+    another of the same file does nothing (POSIX rename), so the temp name is removed explicitly."""
+    if dest.exists() and os.path.samefile(src, dest):
+        return
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
     try:
         os.link(src, tmp)
     except OSError:
         shutil.copyfile(src, tmp)
-    os.replace(tmp, dest)
+    try:
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,21 +326,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--providers", default="asf,cdse", help="comma-separated order (default asf,cdse)")
     parser.add_argument("--margin-minutes", type=float, default=10.0)
     http_fetch.add_policy_args(parser)
+    http_fetch.add_log_arg(parser)
     args = parser.parse_args(argv)
-    http_fetch.setup_logging()
-    try:
-        fetch_orbit(
+    http_fetch.setup_logging(log_file=args.log)
+    return http_fetch.run_cli(
+        lambda: fetch_orbit(
             args.scene,
             args.out,
             base_url=args.base_url,
             policy=http_fetch.policy_from_args(args),
             providers=tuple(p for p in args.providers.split(",") if p),
             margin=timedelta(minutes=args.margin_minutes),
-        )
-    except (OrbitError, s1_ids.SceneIdError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        ),
+        args.log,
+        expected=(OrbitError, s1_ids.SceneIdError),
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from shapely.geometry import Polygon, shape
 
 from gunw_workflow.inputs import http_fetch
 
+ASF_SEARCH_HOST = "cmr.earthdata.nasa.gov"  # asf_search's granule search goes to CMR
 NS = {
     "safe": "http://www.esa.int/safe/sentinel-1.0",
     "s1": "http://www.esa.int/safe/sentinel-1.0/sentinel-1",
@@ -103,7 +104,7 @@ def search_asf(
     policy = policy or http_fetch.RetryPolicy()
     session = session or search_session(base_url)
     ids = sorted(set(scene_ids))
-    last = ""
+    last, unreachable = "", 0
     for attempt in range(1, policy.attempts + 1):
         try:
             results = asf_search.granule_search(ids, opts=asf_search.ASFSearchOptions(session=session))
@@ -117,13 +118,19 @@ def search_asf(
             return out
         except (requests.RequestException, ASFSearchError, ValueError, KeyError) as exc:
             last = f"{type(exc).__name__}: {str(exc)[:200]}"
+            unreachable += http_fetch.is_unreachable(exc)
         if attempt < policy.attempts:
             wait = policy.wait(attempt)
             http_fetch.log.warning(
                 "ASF search: attempt %d failed (%s); retrying in %.3g s", attempt, last, wait
             )
             time.sleep(wait)
-    raise MetadataError(f"ASF search for {len(ids)} scene(s) failed after {policy.attempts} attempts: {last}")
+    hint = ""
+    if unreachable == policy.attempts:
+        hint = http_fetch.unreachable_hint(base_url or "https://" + ASF_SEARCH_HOST)
+    raise MetadataError(
+        f"ASF search for {len(ids)} scene(s) failed after {policy.attempts} attempts: {last}{hint}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------- local SAFE

@@ -25,7 +25,7 @@ def earthdata_session(creds: credentials.Credentials, base_url: str | None = Non
     from asf_search.exceptions import ASFAuthenticationError
 
     policy = policy or http_fetch.RetryPolicy()
-    last = ""
+    last, unreachable = "", 0
     for attempt in range(1, policy.attempts + 1):
         session = asf_search.ASFSession()
         session.trust_env = False
@@ -42,11 +42,17 @@ def earthdata_session(creds: credentials.Credentials, base_url: str | None = Non
             last = "Earthdata login failed (service error)"
         except requests.RequestException as exc:
             last = type(exc).__name__
+            unreachable += http_fetch.is_unreachable(exc)
         if attempt < policy.attempts:
             wait = policy.wait(attempt)
             log.warning("Earthdata login: attempt %d failed (%s); retrying in %.3g s", attempt, last, wait)
             time.sleep(wait)
-    raise http_fetch.DownloadError(f"Earthdata login failed after {policy.attempts} attempts: {last}")
+    hint = (
+        http_fetch.unreachable_hint(f"https://{credentials.EARTHDATA_HOST}")
+        if unreachable == policy.attempts
+        else ""
+    )
+    raise http_fetch.DownloadError(f"Earthdata login failed after {policy.attempts} attempts: {last}{hint}")
 
 
 def scene_record(pair_json: str, scene: str) -> dict:
@@ -76,15 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", required=True, help="destination zip, e.g. cache/slc/<scene>.zip")
     http_fetch.add_policy_args(parser)
+    http_fetch.add_log_arg(parser)
     args = parser.parse_args(argv)
-    http_fetch.setup_logging()
-    try:
+    http_fetch.setup_logging(log_file=args.log)
+
+    def body():
         rec = scene_record(args.pair_json, args.scene)
         download_slc(args.scene, rec, args.out, args.base_url, http_fetch.policy_from_args(args))
-    except (http_fetch.DownloadError, credentials.MissingCredentialsError) as exc:
-        print(f"error: SLC {args.scene}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+
+    return http_fetch.run_cli(body, args.log, f"SLC {args.scene}: ")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,9 @@ def _validate_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             bad = zf.testzip()
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"not a zip file ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        # a member corrupted in the middle fails inside zlib, not as BadZipFile
+        raise ValueError(f"not a readable zip file ({type(exc).__name__}: {exc})") from None
     if bad is not None:
         raise ValueError(f"corrupt member {bad}")
     if not {"ne_10m_land.shp", "ne_10m_land.shx", "ne_10m_land.dbf"} <= names:
@@ -92,18 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-url", default=NE_LAND_URL)
     parser.add_argument("--source-md5", default=None, help="pin the source zip's md5 (optional)")
     http_fetch.add_policy_args(parser)
+    http_fetch.add_log_arg(parser)
     args = parser.parse_args(argv)
-    http_fetch.setup_logging()
-    try:
+    http_fetch.setup_logging(log_file=args.log)
+
+    def body():
         bounds = args.bounds or pair_json.read(args.pair_json)["water_mask_bounds_wsen"]
         src = fetch_source(
             args.source, args.source_url, args.base_url, http_fetch.policy_from_args(args), args.source_md5
         )
         write_isce_byte(args.out, *rasterize(src, bounds))
-    except http_fetch.DownloadError as exc:
-        print(f"error: water mask: {exc}", file=sys.stderr)
-        return 1
-    return 0
+
+    return http_fetch.run_cli(body, args.log, "water mask: ")
 
 
 if __name__ == "__main__":

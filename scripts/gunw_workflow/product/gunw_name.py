@@ -13,6 +13,7 @@ import json
 import re
 import sys
 
+from gunw_workflow.inputs import secrets
 from gunw_workflow.isce_io.times import parse_time
 from gunw_workflow.product.gunw_layout import DATASET_VERSION, option
 
@@ -52,13 +53,14 @@ URL_CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
 
 
 def sanitise(obj):
-    """Provenance without secrets: drop keys that look like credentials and user:pass@ parts of URLs."""
+    """Provenance without secrets: drop keys that look like credentials, and scrub URLs of user:pass@ and of
+    credential query parameters (token, access_token, sig, signature, X-Amz-*, api keys: inputs.secrets)."""
     if isinstance(obj, dict):
         return {k: sanitise(v) for k, v in obj.items() if not SECRET_KEY_RE.search(str(k))}
     if isinstance(obj, (list, tuple)):
         return [sanitise(v) for v in obj]
     if isinstance(obj, str):
-        return URL_CREDENTIALS_RE.sub(r"\1", obj)
+        return secrets.scrub_text(URL_CREDENTIALS_RE.sub(r"\1", obj))
     return obj
 
 
