@@ -190,6 +190,11 @@ class CacheDir:
     def topo_dem(self, key: str) -> str:
         return _join(self.root, "dem", key, "topo_1arcsec.dem.wgs84")
 
+    @property
+    def geoid_dir(self) -> str:
+        """The EGM2008 geoid grid the DEM jobs share (fetched once, like the tiles)."""
+        return _join(self.root, "dem", "geoid")
+
     def geocode_dem(self, key: str, resolution) -> str:
         return _join(self.root, "dem", key, f"geocode_{resolution}m.dem.wgs84")
 

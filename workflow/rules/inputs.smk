@@ -96,7 +96,7 @@ rule download_dem:
     params:
         tiles=CACHE.dem_tiles,
         geoid=LOCAL["geoid"],
-        geoid_dir=os.path.join(CACHE.root, "dem", "geoid"),
+        geoid_dir=CACHE.geoid_dir,
         net=lambda w, output: inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:

@@ -32,9 +32,9 @@ rule stage_scenes:
     shell:
         "(gunw download-aux-cal --pair-json {input.pair_json:q} --record {output.aux_cal:q}"
         " --aux-cal-dir {params.aux_cal_cache:q} --local-dir={params.aux_cal_local:q} {params.net}"
-        " && gunw stage-scenes --pair-dir {params.pair_dir:q} --scenes {params.scenes}"
+        " --log {log:q} && gunw stage-scenes --pair-dir {params.pair_dir:q} --scenes {params.scenes}"
         " --orbit-sources {input.orbits:q} --reference-safes {params.reference:q}"
-        " --secondary-safes {params.secondary:q} --aux-cal-json {output.aux_cal:q}) > {log:q} 2>&1"
+        " --secondary-safes {params.secondary:q} --aux-cal-json {output.aux_cal:q} >> {log:q} 2>&1)"
 
 
 rule stage_dem:
