@@ -5,7 +5,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-if not config:
+# The defaults when no --configfile is given; `--config key=value` then overrides them (Snakemake merges
+# --config onto what `configfile:` loads). With --configfile only the user's files count.
+if not workflow.overwrite_configfiles:
 
     configfile: f"{workflow.basedir}/config/config.yaml"
 

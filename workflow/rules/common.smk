@@ -14,6 +14,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 
 try:
+    from gunw_workflow import config_errors
     from gunw_workflow import layout as run_layout
     from gunw_workflow import pair_list
     from gunw_workflow import resources as job_resources
@@ -35,6 +36,11 @@ if shutil.which("gunw") is None:
 
 # The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
 DEMO_REQUESTED = bool(config.get("demo"))
+# One line per problem (key, what is wrong, what is allowed); Snakemake's own message dumps schema and config.
+try:
+    config_errors.check(config)
+except config_errors.ConfigProblems as exc:
+    raise WorkflowError(str(exc))
 validate(config, "../schemas/config.schema.yaml")
 
 try:
