@@ -12,6 +12,9 @@ if not workflow.overwrite_configfiles:
     configfile: f"{workflow.basedir}/config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 wildcard_constraints:
     pair="[^/]+",
     scene="S1[A-D]_[A-Z0-9_]{63}",
@@ -22,12 +25,17 @@ include: "workflow/rules/inputs.smk"
 include: "workflow/rules/topsapp.smk"
 include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
+include: "workflow/rules/report.smk"
+
+
+from gunw_workflow import run_summary
 
 
 # PATH: SLURM jobs find `gunw` and ISCE2 where the submitting shell did.
 envvars:
     "PATH",
     "GUNW_TOPSAPP_PROPERTIES",
+    "GUNW_PRODUCT_PROVENANCE",
 
 
 # Cheap or network-bound jobs run on the submit host (compute nodes are often offline); no SLURM job each.
@@ -41,6 +49,8 @@ localrules:
     stage_scenes,
     stage_dem,
     validate_gunw,
+    report_pair,
+    report_run,
 
 
 _unknown = job_resources.unknown_override_keys(
@@ -62,8 +72,20 @@ onstart:
         raise WorkflowError(str(exc))
 
 
-# Every configured pair, packaged and validated.
+# The last lines of a run: where each delivered product is; which pairs failed and where their logs are.
+onsuccess:
+    for _line in run_summary.summary(RUN, PAIR_NAMES, log):
+        logger.info(_line)
+
+
+onerror:
+    for _line in run_summary.summary(RUN, PAIR_NAMES, log):
+        logger.error(_line)
+
+
+# Every configured pair, packaged and validated, and the report's items (snakemake --report report.html).
 rule all:
     default_target: True
     input:
         [RUN.pair(name).validated_ok for name in PAIR_NAMES],
+        rules.report_run.output,
