@@ -76,6 +76,9 @@ onstart:
 onsuccess:
     for _line in run_summary.summary(RUN, PAIR_NAMES, log):
         logger.info(_line)
+    logger.info(
+        "The report: the same command with --report report.html (see README.md, How to inspect a run)"
+    )
 
 
 onerror:
