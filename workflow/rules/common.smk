@@ -271,6 +271,15 @@ def product_config_json(wildcards):
     )
 
 
+# ---- report helpers ----
+
+
+def report_listing(summaries, listing):
+    """The pairs' summaries reach `gunw report-run` in a file: a stack's thousand paths would flood the console."""
+    with open(listing, "w") as fh:
+        fh.write("".join(f"{p}\n" for p in summaries))
+
+
 # ---- topsapp stage helpers ----
 
 # The config-derived topsApp properties reach each step through the environment (declared with `envvars:` in

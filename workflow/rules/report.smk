@@ -64,9 +64,7 @@ rule report_run:
     log:
         RUN.report_log,
     run:
-        # the list of summaries goes through a file: a stack's thousand paths would flood the console
-        with open(output.listing, "w") as fh:
-            fh.write("".join(f"{p}\n" for p in input.summaries))
+        report_listing(input.summaries, output.listing)
         shell(
             "gunw report-run --summaries {output.listing:q} --benchmarks-png {output.benchmarks:q}"
             " --stack-png {output.stack:q} --stack-html {output.table:q} > {log:q} 2>&1"
