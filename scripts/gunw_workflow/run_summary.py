@@ -1,7 +1,8 @@
 """The last lines of a run (Snakefile `onsuccess` / `onerror`): where the delivered products are, which pairs
 failed and where their logs are, so nobody has to search the console or the results tree for them.
 
-Delivered = the pair's ``validated.ok`` exists and its ARIA-named copy is under ``<results_dir>/products/``.
+Delivered = the pair's ``validated.ok`` exists and its delivery record (``delivered.txt``) names a netCDF that is
+there under ``<results_dir>/products/``.
 Failed pairs come from the run's own Snakemake log ("Error in rule ...:" blocks and their ``log:`` lines).
 """
 
@@ -20,14 +21,15 @@ _LOG_RE = re.compile(r"^\s+log: (.+?)(?: \(check log file\(s\) for error details
 
 
 def delivered_product(run: layout.RunLayout, pair_name: str) -> str | None:
-    """The delivered netCDF of a pair, or None when the pair has no validated product (yet)."""
+    """The delivered netCDF of a pair (from its delivery record), or None when it has none (yet)."""
     pair = run.pair(pair_name)
-    ok, name = Path(pair.validated_ok), Path(pair.product_name_txt)
-    if not (ok.is_file() and name.is_file()):
+    record = Path(pair.delivered_txt)
+    if not (Path(pair.validated_ok).is_file() and record.is_file()):
         return None
-    product_id = Path(name.read_text().strip()).stem
-    nc = layout.delivery(run.products, product_id, ".nc")
-    return nc if Path(nc).is_file() else None
+    for line in record.read_text().splitlines():
+        if line.endswith(".nc") and Path(line).is_file():
+            return line
+    return None
 
 
 def _log_lines(snakemake_log) -> list[str]:

@@ -80,6 +80,7 @@ def summarise(pair: layout.PairDir, products_dir: str) -> dict:
 
     name = Path(pair.validated_ok).read_text().strip()  # written only for a valid product
     product_id = Path(name).stem
+    delivered = layout.delivery(products_dir, product_id, ".nc")
     meta = json.loads(Path(pair.gunw_json).read_text())["metadata"]
     pair_doc = json.loads(Path(pair.pair_json).read_text())
     with netCDF4.Dataset(pair.gunw_nc) as nc:
@@ -98,7 +99,7 @@ def summarise(pair: layout.PairDir, products_dir: str) -> dict:
     return {
         "pair": Path(pair.root).name,
         "product": name,
-        "delivered": layout.delivery(products_dir, product_id, ".nc"),
+        "delivered": delivered if Path(delivered).is_file() else "not delivered",
         "reference_date": _date(pair_doc["reference_start"]),
         "secondary_date": _date(pair_doc["secondary_start"]),
         "temporal_baseline_days": meta["temporal_baseline_days"],

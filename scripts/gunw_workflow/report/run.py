@@ -78,8 +78,8 @@ def benchmarks_figure(summaries: list[dict], out: str) -> None:
     axes[0].invert_yaxis()  # run order from the top
     total = np.nansum(seconds, axis=0)
     fig.suptitle(
-        f"Per-step cost from Snakemake's benchmark files, {n_pairs} pair(s); "
-        f"sum of step times per pair: median {np.median(total):.0f} s",
+        f"Cost of each job from Snakemake's benchmark files, {n_pairs} pair(s); "
+        f"sum of job times per pair: median {np.median(total):.0f} s",
         fontsize=10,
     )
     fig.savefig(out, dpi=100)
