@@ -38,7 +38,7 @@ rule report_pair:
 
 
 rule report_run:
-    """Step time and memory across pairs (benchmark files), the stack overview and a table of all pairs."""
+    """Job time and memory across pairs (benchmark files), the stack overview and a table of all pairs."""
     input:
         summaries=[RUN.pair(name).summary_json for name in PAIR_NAMES],
     output:

@@ -1,0 +1,125 @@
+"""The README says what a user sees: its "How to inspect a run" commands work as written on a finished run (the
+double demo the matrix already ran, so no extra run), and its output tables name the files a run writes.
+
+Commands that would execute jobs get `-n` so the shared run is not changed; `results/<pair>` becomes the run's
+pair directory and `report.html` a temporary file.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import test_e2e_matrix
+from conftest import REPO
+from e2e import double_env, snakemake_cmd
+from test_e2e_matrix import matrix  # noqa: F401  (the session's matrix fixture: its demo_30m run is reused)
+
+pytestmark = pytest.mark.e2e
+README = (REPO / "README.md").read_text()
+test_e2e_matrix.NEEDS["test_inspect_commands_work_as_written"] = ("demo_30m",)
+test_e2e_matrix.NEEDS["test_output_table_names_what_a_run_writes"] = ("demo_30m",)
+
+
+def _section_block(title: str) -> list[str]:
+    """The command lines (comments and continuation comments dropped) of the first bash block under ``title``."""
+    section = README[README.index(f"## {title}") :]
+    block = section[
+        section.index("```bash") + len("```bash") : section.index("```", section.index("```bash") + 7)
+    ]
+    lines = [line.split("  #")[0].strip() for line in block.strip().splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_inspect_section_lists_the_usual_habits():
+    commands = " ".join(_section_block("How to inspect a run"))
+    for flag in ("-n", "--summary", "--until", "--report", "--dag 2>/dev/null | head", "/topsapp/PICKLE/"):
+        assert flag in commands, flag
+
+
+# what each command must print (stdout + stderr), by a flag it contains
+EXPECT = {
+    "--summary": "output_file",
+    "--list-rules": "report_pair",
+    "--forcerun": "topsapp_filter",
+    "--dag": "digraph",
+}
+
+
+def test_inspect_commands_work_as_written(matrix, tmp_path):  # noqa: F811
+    run = matrix.get("demo_30m")
+    pair_rel = run.pair_dir.relative_to(run.workdir)
+    files = test_e2e_matrix.Matrix.files("demo_30m")
+    for line in _section_block("How to inspect a run"):
+        line = line.replace("results/<pair>", str(pair_rel)).replace(
+            "report.html", str(tmp_path / "report.html")
+        )
+        shell_tail = ""
+        if "|" in line:
+            line, shell_tail = (
+                line.split(" 2>/dev/null |", 1) if "2>/dev/null" in line else line.split("|", 1)
+            )
+        args = shlex.split(line)
+        assert args[0] == "snakemake", line
+        args = args[1:]
+        if "--cores" in args and "-n" not in args:
+            args.append("-n")  # would run jobs: plan only, the matrix's run stays as it is
+        cmd = snakemake_cmd(run.workdir, files, *args)
+        if shell_tail:
+            proc = subprocess.run(
+                shlex.join(cmd) + " 2>/dev/null | " + shell_tail.strip(),
+                shell=True,
+                env=double_env(),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            out = proc.stdout
+        else:
+            proc = subprocess.run(cmd, env=double_env(), capture_output=True, text=True, timeout=300)
+            out = proc.stdout + proc.stderr
+        assert proc.returncode == 0, (line, out[-3000:])
+        expected = next((v for k, v in EXPECT.items() if k in line), None)
+        if expected:
+            assert expected in out, (line, out[-2000:])
+        elif "--report" in line:
+            assert (tmp_path / "report.html").stat().st_size > 100_000
+        elif "--list-rules" not in line:
+            assert "Nothing to be done" in out, (line, out[-2000:])  # the run is complete
+
+
+def test_output_table_names_what_a_run_writes(matrix):  # noqa: F811
+    run = matrix.get("demo_30m")
+    results = run.workdir / run.config["results_dir"]
+    section = README[README.index("## Where every output lands") : README.index("## How to inspect a run")]
+    rows = [
+        r
+        for r in section.splitlines()
+        if r.startswith("| `") and "cache_dir" not in r and ".snakemake" not in r
+    ]
+    assert len(rows) >= 8
+    for row in rows:
+        for path in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            path = path.replace("<pair>", run.pair_dir.name).replace("<rule>", "package_gunw")
+            if "<id>" in path:
+                (product,) = (results / "products").iterdir()
+                path = path.replace("<id>", product.name)
+            if path.startswith("."):  # `.json`, `.png`: the sidecars of the row's first file
+                continue
+            found = list(results.glob(path.rstrip("/")))
+            assert found, f"README names {path}, the run has no such file"
+            if path.endswith("/"):  # a directory: the files its description names are in it
+                for name in re.findall(r"`([\w.]+\.\w+|\w+/)`", row.split("|")[2]):
+                    assert (found[0] / name).exists(), f"README says {path} holds {name}"
+    for make_target, results_dir in (
+        ("make demo-double", "demo/results-double"),
+        ("make demo", "demo/results"),
+    ):
+        assert re.search(rf"`{make_target}` \| `{results_dir}/<pair>/`", README), make_target
+    makefile = (REPO / "Makefile").read_text()
+    assert "results_dir=demo/results-double" in makefile
+    assert Path(REPO / "config" / "demo.yaml").read_text().count("results_dir: demo/results\n") == 1
