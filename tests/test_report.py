@@ -102,8 +102,11 @@ def test_recorded_config_is_the_same_from_params_and_from_the_environment():
         "secondary_scenes": ["S"],
         "frame_id": -1,
     }
-    env = {provenance.ENV: provenance.to_json(shared)}
+    env = {provenance.ENV: provenance.env_json(shared)}
     assert provenance.from_environment(pair, env) == record
+    quoted = {"local_inputs": {"dem": "/data/o'neill/dem.wgs84"}}
+    assert "'" not in provenance.env_json(quoted)
+    assert json.loads(provenance.env_json(quoted)) == quoted
     with pytest.raises(KeyError, match=provenance.ENV):
         provenance.from_environment(pair, {})
 

@@ -261,7 +261,7 @@ def product_water_mask(wildcards):
 # The config a product records: the part shared by all pairs goes through the environment (declared with
 # `envvars:` in the Snakefile), so `package_gunw`'s command stays short; its params hold the whole record.
 PRODUCT_PROVENANCE = provenance.shared(config)
-os.environ[provenance.ENV] = provenance.to_json(PRODUCT_PROVENANCE)
+os.environ[provenance.ENV] = provenance.env_json(PRODUCT_PROVENANCE)
 
 
 def product_config_json(wildcards):

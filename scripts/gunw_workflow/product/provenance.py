@@ -48,6 +48,11 @@ def to_json(record: dict) -> str:
     return json.dumps(record, sort_keys=True, default=str)
 
 
+def env_json(record: dict) -> str:
+    """JSON for the environment variable: no apostrophe, as remote executors export it in single quotes."""
+    return to_json(record).replace("'", "\\u0027")
+
+
 def from_environment(pair: dict, env=None) -> dict:
     """The record of ``pair`` (a pair.json) from the shared part the Snakefile put in the environment."""
     env = os.environ if env is None else env
