@@ -91,6 +91,14 @@ def test_run_figures_from_summaries(tmp_path):
     assert table.index("<td>a</td>") < table.index("<td>b</td>")  # sorted by date
 
 
+def test_stack_baselines_are_recovered_from_the_pairs():
+    truth = {"2020-01-01": 0.0, "2020-01-13": 35.0, "2020-01-25": -20.0, "2020-02-06": 80.0}
+    dates = list(truth)
+    pairs = [(dates[i], dates[j]) for i in range(4) for j in range(i + 1, min(i + 3, 4))]
+    summaries = [_summary(f"{s}_{r}", r, s, truth[r] - truth[s], 0.5) for s, r in pairs]
+    assert report_run.acquisition_baselines(summaries) == pytest.approx(truth, abs=1e-9)
+
+
 def test_recorded_config_is_the_same_from_params_and_from_the_environment():
     config = {"output_resolution": 90, "min_frame_coverage": 0.9, "resources": {}, "reference_scenes": ["x"]}
     pair = {"reference_scenes": ["R"], "secondary_scenes": ["S"], "frame_id": -1, "track": 4}

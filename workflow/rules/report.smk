@@ -47,7 +47,7 @@ rule report_run:
             RUN.benchmarks_png,
             caption="../report/benchmarks.rst",
             category="2. Run",
-            labels={"item": "step time and memory"},
+            labels={"item": "job time and memory"},
         ),
         stack=report(
             RUN.stack_png,

@@ -90,33 +90,52 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+def acquisition_baselines(summaries: list[dict]) -> dict[str, float]:
+    """Perpendicular baseline of every acquisition date relative to the first one, by least squares from the
+    pairs' mean baselines (each pair: B(reference) - B(secondary)); a date reached by no pair chain from the first
+    date sits at its own group's minimum-norm position."""
+    dates = sorted({s[k] for s in summaries for k in ("secondary_date", "reference_date")})
+    index = {d: i for i, d in enumerate(dates)}
+    a = np.zeros((len(summaries) + 1, len(dates)))
+    y = np.zeros(len(summaries) + 1)
+    for row, s in enumerate(summaries):
+        a[row, index[s["reference_date"]]] += 1.0
+        a[row, index[s["secondary_date"]]] -= 1.0
+        y[row] = s["perpendicular_baseline_m"]
+    a[-1, 0], y[-1] = 1.0, 0.0  # the first acquisition is the origin
+    solution = np.linalg.lstsq(a, y, rcond=None)[0]
+    return {d: float(solution[i]) for d, i in index.items()}
+
+
 def stack_figure(summaries: list[dict], out: str) -> None:
-    """Pairs in time (secondary -> reference date) vs perpendicular baseline, coloured by mean coherence."""
+    """The pair network: acquisitions at their date and perpendicular baseline, each pair a line coloured by its
+    mean coherence."""
     plt = _pyplot()
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
+    baselines = acquisition_baselines(summaries)
     fig, ax = plt.subplots(figsize=(11, 5.5), constrained_layout=True)
-    norm = Normalize(0.0, 1.0)
-    cmap = colormaps["viridis"]
-    for s in summaries:
-        t0, t1 = _date(s["secondary_date"]), _date(s["reference_date"])
-        b, c = s["perpendicular_baseline_m"], s["mean_coherence"]
-        ax.plot([t0, t1], [b, b], "-", lw=3, color=cmap(norm(c)), solid_capstyle="round")
-        ax.plot([t0, t1], [b, b], "o", ms=4, color="black")
-    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-    fig.colorbar(sm, ax=ax, label="mean filtered coherence")
-    ax.set_xlabel("acquisition date (secondary → reference)")
-    ax.set_ylabel("perpendicular baseline (m)")
+    norm, cmap = Normalize(0.0, 1.0), colormaps["viridis"]
+    for s in sorted(summaries, key=lambda s: -s["mean_coherence"]):  # the best pairs drawn last, on top
+        t = [_date(s["secondary_date"]), _date(s["reference_date"])]
+        b = [baselines[s["secondary_date"]], baselines[s["reference_date"]]]
+        ax.plot(t, b, "-", lw=2.5, color=cmap(norm(s["mean_coherence"])), zorder=1)
+    ax.plot([_date(d) for d in baselines], list(baselines.values()), "o", ms=6, color="black", zorder=2)
+    fig.colorbar(
+        plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="mean filtered coherence of the pair"
+    )
+    ax.set_xlabel("acquisition date")
+    ax.set_ylabel("perpendicular baseline (m, relative to the first date)")
     ax.grid(alpha=0.3)
-    dates = [_date(s[k]) for s in summaries for k in ("secondary_date", "reference_date")]
+    dates = [_date(d) for d in baselines]
     pad = dt.timedelta(days=max(3, (max(dates) - min(dates)).days // 20))
     ax.set_xlim(min(dates) - pad, max(dates) + pad)
-    baselines = [s["perpendicular_baseline_m"] for s in summaries]
-    spread = max(max(baselines) - min(baselines), 10.0)
-    ax.set_ylim(min(baselines) - 0.15 * spread, max(baselines) + 0.15 * spread)
+    values = list(baselines.values())
+    spread = max(max(values) - min(values), 10.0)
+    ax.set_ylim(min(values) - 0.15 * spread, max(values) + 0.15 * spread)
     fig.autofmt_xdate()
-    ax.set_title(f"{len(summaries)} pair(s): time span and perpendicular baseline, coloured by coherence")
+    ax.set_title(f"{len(summaries)} pair(s), {len(dates)} acquisitions: time vs perpendicular baseline")
     fig.savefig(out, dpi=100)
     plt.close(fig)
 
@@ -145,8 +164,8 @@ def stack_html(summaries: list[dict]) -> str:
 <style>
 body {{ font-family: sans-serif; margin: 1em; }}
 table {{ border-collapse: collapse; font-size: 90%; }}
-th, td {{ text-align: left; padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; }}
-td:last-child {{ font-family: monospace; }}
+th, td {{ text-align: left; padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; white-space: nowrap; }}
+td:last-child {{ font-family: monospace; white-space: normal; word-break: break-all; }}
 </style></head>
 <body><h3>{len(summaries)} pair(s)</h3>
 <table><tr>{head}</tr>
