@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,45 +51,46 @@ EXPECT = {
 }
 
 
+def _prepared(line: str, run, report: Path) -> tuple[list[str], str]:
+    """The README line as a command on the matrix's run: its snakemake arguments and any shell pipe tail."""
+    line = line.replace("results/<pair>", str(run.pair_dir.relative_to(run.workdir)))
+    line = line.replace("report.html", str(report))
+    tail = ""
+    if "|" in line:
+        line, tail = line.split(" 2>/dev/null |", 1) if "2>/dev/null" in line else line.split("|", 1)
+    args = shlex.split(line)
+    assert args[0] == "snakemake", line
+    args = args[1:]
+    if "--cores" in args and "-n" not in args:
+        args.append("-n")  # would run jobs: plan only, the matrix's run stays as it is
+    return snakemake_cmd(run.workdir, test_e2e_matrix.Matrix.files("demo_30m"), *args), tail.strip()
+
+
+def _run_line(cmd: list[str], tail: str) -> tuple[int, str]:
+    if tail:
+        shell = shlex.join(cmd) + " 2>/dev/null | " + tail
+        proc = subprocess.run(
+            shell, shell=True, env=double_env(), capture_output=True, text=True, timeout=300
+        )
+        return proc.returncode, proc.stdout
+    proc = subprocess.run(cmd, env=double_env(), capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
 def test_inspect_commands_work_as_written(matrix, tmp_path):  # noqa: F811
     run = matrix.get("demo_30m")
-    pair_rel = run.pair_dir.relative_to(run.workdir)
-    files = test_e2e_matrix.Matrix.files("demo_30m")
-    for line in _section_block("How to inspect a run"):
-        line = line.replace("results/<pair>", str(pair_rel)).replace(
-            "report.html", str(tmp_path / "report.html")
-        )
-        shell_tail = ""
-        if "|" in line:
-            line, shell_tail = (
-                line.split(" 2>/dev/null |", 1) if "2>/dev/null" in line else line.split("|", 1)
-            )
-        args = shlex.split(line)
-        assert args[0] == "snakemake", line
-        args = args[1:]
-        if "--cores" in args and "-n" not in args:
-            args.append("-n")  # would run jobs: plan only, the matrix's run stays as it is
-        cmd = snakemake_cmd(run.workdir, files, *args)
-        if shell_tail:
-            proc = subprocess.run(
-                shlex.join(cmd) + " 2>/dev/null | " + shell_tail.strip(),
-                shell=True,
-                env=double_env(),
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            out = proc.stdout
-        else:
-            proc = subprocess.run(cmd, env=double_env(), capture_output=True, text=True, timeout=300)
-            out = proc.stdout + proc.stderr
-        assert proc.returncode == 0, (line, out[-3000:])
+    report = tmp_path / "report.html"
+    lines = _section_block("How to inspect a run")
+    with ThreadPoolExecutor(2) as pool:  # read-only commands on one finished run: two at a time on 2 cores
+        results = list(pool.map(lambda line: _run_line(*_prepared(line, run, report)), lines))
+    for line, (code, out) in zip(lines, results, strict=True):
+        assert code == 0, (line, out[-3000:])
         expected = next((v for k, v in EXPECT.items() if k in line), None)
         if expected:
             assert expected in out, (line, out[-2000:])
         elif "--report" in line:
-            assert (tmp_path / "report.html").stat().st_size > 100_000
-        elif "--list-rules" not in line:
+            assert report.stat().st_size > 100_000
+        else:
             assert "Nothing to be done" in out, (line, out[-2000:])  # the run is complete
 
 
