@@ -192,3 +192,24 @@ def test_console_of_the_double_demo(matrix):  # noqa: F811
     name = (run.pair_dir / "product" / "product_name.txt").read_text().strip().removesuffix(".nc")
     tail = console[console.index("GUNW products delivered: 1 of 1 pair(s)") :]
     assert re.search(rf"^  \S*/products/{name}/{name}\.nc$", tail, flags=re.M), tail[:500]
+
+
+@pytest.mark.e2e
+def test_console_of_a_failed_run_names_the_pair_the_step_and_its_log(tmp_path):
+    """A step that fails (here: ISCE2's interpreter is /bin/false): its log is printed under the error, and the
+    last lines name the failed pair, the job and the log file."""
+    config = {"isce2": "{python: /bin/false}", "results_dir": "results"}
+    proc = subprocess.run(
+        snakemake_cmd(tmp_path, test_e2e_matrix.DEMO, config=config),
+        env=double_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode != 0
+    console = proc.stdout + proc.stderr
+    (pair,) = [p.name for p in (tmp_path / "results").iterdir() if (p / "pair.json").exists()]
+    log = f"results/{pair}/logs/topsapp_preprocess.log"
+    assert "Logfile " + log in console  # show-failed-logs: the job's own log follows its error
+    tail = console[console.index("GUNW products delivered: 0 of 1 pair(s)") :].splitlines()
+    assert tail[1:3] == ["1 pair(s) failed:", f"  {pair}: topsapp_preprocess (log {log})"], tail[:4]
