@@ -1,5 +1,5 @@
 """The README says what a user sees: its "How to inspect a run" commands work as written on a finished run (the
-double demo the matrix already ran, so no extra run), and its output tables name the files a run writes.
+double demo of the `demo_double` fixture), and its output tables name the files a run writes.
 
 Commands that would execute jobs get `-n` so the shared run is not changed; `results/<pair>` becomes the run's
 pair directory and `report.html` a temporary file.
@@ -18,12 +18,9 @@ import pytest
 import test_e2e_matrix
 from conftest import REPO
 from e2e import double_env, snakemake_cmd
-from test_e2e_matrix import matrix  # noqa: F401  (the session's matrix fixture: its demo_30m run is reused)
 
 pytestmark = pytest.mark.e2e
 README = (REPO / "README.md").read_text()
-test_e2e_matrix.NEEDS["test_inspect_commands_work_as_written"] = ("demo_30m",)
-test_e2e_matrix.NEEDS["test_output_table_names_what_a_run_writes"] = ("demo_30m",)
 
 
 def _section_block(title: str) -> list[str]:
@@ -52,7 +49,7 @@ EXPECT = {
 
 
 def _prepared(line: str, run, report: Path) -> tuple[list[str], str]:
-    """The README line as a command on the matrix's run: its snakemake arguments and any shell pipe tail."""
+    """The README line as a command on the finished demo: its snakemake arguments and any shell pipe tail."""
     line = line.replace("results/<pair>", str(run.pair_dir.relative_to(run.workdir)))
     line = line.replace("report.html", str(report))
     tail = ""
@@ -62,7 +59,7 @@ def _prepared(line: str, run, report: Path) -> tuple[list[str], str]:
     assert args[0] == "snakemake", line
     args = args[1:]
     if "--cores" in args and "-n" not in args:
-        args.append("-n")  # would run jobs: plan only, the matrix's run stays as it is
+        args.append("-n")  # would run jobs: plan only, the finished run stays as it is
     return snakemake_cmd(run.workdir, test_e2e_matrix.Matrix.files("demo_30m"), *args), tail.strip()
 
 
@@ -77,8 +74,8 @@ def _run_line(cmd: list[str], tail: str) -> tuple[int, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def test_inspect_commands_work_as_written(matrix, tmp_path):  # noqa: F811
-    run = matrix.get("demo_30m")
+def test_inspect_commands_work_as_written(demo_double, tmp_path):
+    run = demo_double
     report = tmp_path / "report.html"
     lines = _section_block("How to inspect a run")
     with ThreadPoolExecutor(2) as pool:  # read-only commands on one finished run: two at a time on 2 cores
@@ -94,8 +91,8 @@ def test_inspect_commands_work_as_written(matrix, tmp_path):  # noqa: F811
             assert "Nothing to be done" in out, (line, out[-2000:])  # the run is complete
 
 
-def test_output_table_names_what_a_run_writes(matrix):  # noqa: F811
-    run = matrix.get("demo_30m")
+def test_output_table_names_what_a_run_writes(demo_double):
+    run = demo_double
     results = run.workdir / run.config["results_dir"]
     section = README[README.index("## Where every output lands") : README.index("## How to inspect a run")]
     rows = [

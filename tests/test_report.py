@@ -1,5 +1,5 @@
 """The Snakemake report and the run's closing lines: unit tests of the figures, the summary and the console
-summary, and one end-to-end check on the double demo that the matrix already runs (demo_30m, no extra run):
+summary, and end-to-end checks on one finished double demo (the `demo_double` fixture):
 `snakemake --report` builds and holds the quick-look, the product summary and the run figures.
 """
 
@@ -19,10 +19,6 @@ from e2e import double_env, snakemake_cmd
 from gunw_workflow import layout, run_summary
 from gunw_workflow.product import browse, provenance
 from gunw_workflow.report import run as report_run
-from test_e2e_matrix import matrix  # noqa: F401  (the session's matrix fixture: its demo_30m run is reused)
-
-test_e2e_matrix.NEEDS["test_report_of_the_double_demo"] = ("demo_30m",)
-test_e2e_matrix.NEEDS["test_console_of_the_double_demo"] = ("demo_30m",)
 
 
 def _synthetic_product(rows=300, cols=120):
@@ -148,12 +144,12 @@ def test_closing_summary_lists_delivered_products_and_failed_pairs_with_logs(tmp
     assert len(lines) == 6
 
 
-# ---- end to end: the double demo (the matrix's demo_30m run) ----
+# ---- end to end: the finished double demo (demo_double) ----
 
 
 @pytest.mark.e2e
-def test_report_of_the_double_demo(matrix, tmp_path):  # noqa: F811
-    run = matrix.get("demo_30m")
+def test_report_of_the_double_demo(demo_double, tmp_path):
+    run = demo_double
     pair = layout.PairDir(run.pair_dir)
     summary = json.loads(open(pair.summary_json).read())
     name = (run.pair_dir / "product" / "product_name.txt").read_text().strip()
@@ -181,9 +177,9 @@ def test_report_of_the_double_demo(matrix, tmp_path):  # noqa: F811
 
 
 @pytest.mark.e2e
-def test_console_of_the_double_demo(matrix):  # noqa: F811
+def test_console_of_the_double_demo(demo_double):
     """No kilobytes of JSON in any shell command, and the last lines say where the product is."""
-    run = matrix.get("demo_30m")
+    run = demo_double
     console = run.stderr
     commands = [line for line in console.splitlines() if line.startswith("Shell command:")]
     assert commands and max(len(c) for c in commands) < 1200, max(commands, key=len)[:300]
