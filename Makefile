@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: setup demo demo-double test lint clean-demo
+.PHONY: setup demo demo-double test test-fast lint clean-demo
 
 $(BIN)/snakemake: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,14 @@ demo-double: setup
 	PATH="$(CURDIR)/tests/isce2_double/bin:$(CURDIR)/$(BIN):$$PATH" \
 		$(BIN)/snakemake --configfile config/demo.yaml --cores $(CORES) --config results_dir=demo/results-double
 
+# The whole suite. As root the SLURM test installs slurm-wlm, munge, slurmdbd and mariadb-server if missing and
+# starts their daemons; GUNW_NO_SLURM=1 deselects it (make test GUNW_NO_SLURM=1).
 test: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest $(if $(filter 1,$(GUNW_NO_SLURM)),-m "not slurm")
+
+# Unit tests only: no end-to-end Snakemake runs through the ISCE2 double, no SLURM.
+test-fast: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not e2e and not slurm and not isce2"
 
 lint: setup
 	$(BIN)/ruff check scripts tests benchmarks

@@ -5,9 +5,14 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-if not config:
+# The defaults when no --configfile is given; `--config key=value` then overrides them (Snakemake merges
+# --config onto what `configfile:` loads). With --configfile only the user's files count.
+if not workflow.overwrite_configfiles:
 
     configfile: f"{workflow.basedir}/config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
 
 
 wildcard_constraints:
@@ -20,12 +25,17 @@ include: "workflow/rules/inputs.smk"
 include: "workflow/rules/topsapp.smk"
 include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
+include: "workflow/rules/report.smk"
+
+
+from gunw_workflow import run_summary
 
 
 # PATH: SLURM jobs find `gunw` and ISCE2 where the submitting shell did.
 envvars:
     "PATH",
     "GUNW_TOPSAPP_PROPERTIES",
+    "GUNW_PRODUCT_PROVENANCE",
 
 
 # Cheap or network-bound jobs run on the submit host (compute nodes are often offline); no SLURM job each.
@@ -39,6 +49,8 @@ localrules:
     stage_scenes,
     stage_dem,
     validate_gunw,
+    report_pair,
+    report_run,
 
 
 _unknown = job_resources.unknown_override_keys(
@@ -60,8 +72,23 @@ onstart:
         raise WorkflowError(str(exc))
 
 
-# Every configured pair, packaged and validated.
+# The last lines of a run: where each delivered product is; which pairs failed and where their logs are.
+onsuccess:
+    for _line in run_summary.summary(RUN, PAIR_NAMES, log):
+        logger.info(_line)
+    logger.info(
+        "The report: the same command with --report report.html (see README.md, How to inspect a run)"
+    )
+
+
+onerror:
+    for _line in run_summary.summary(RUN, PAIR_NAMES, log):
+        logger.error(_line)
+
+
+# Every configured pair, packaged and validated, and the report's items (snakemake --report report.html).
 rule all:
     default_target: True
     input:
         [RUN.pair(name).validated_ok for name in PAIR_NAMES],
+        rules.report_run.output,

@@ -28,3 +28,12 @@ def recorded_dir() -> Path:
     if not RECORDED.is_dir():
         pytest.skip(f"{RECORDED} (recorded ISCE2 runs) is not available")
     return RECORDED
+
+
+@pytest.fixture(scope="session")
+def demo_double(tmp_path_factory):
+    """The double demo (the matrix's variant demo_30m: config/demo.yaml as `make demo-double` runs it), finished
+    once per session for the tests that read a finished run (report, console, README commands)."""
+    from test_e2e_matrix import Matrix
+
+    return Matrix(tmp_path_factory.mktemp("demo_double")).get("demo_30m")

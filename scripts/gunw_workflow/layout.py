@@ -10,7 +10,9 @@ stray path literals). Paths are plain strings so that the same methods give Snak
                         /topsapp/heavy/<step>.txt   markers of heavy intermediates (keep_intermediates off)
                         /product/               gunw.nc, gunw.json, gunw.png, product_name.txt, validated.ok
                         /logs/<rule>.log, /benchmarks/<rule>.tsv
+                        /report/                quicklook.png, summary.html, summary.json (Snakemake report)
     <results_dir>/products/<id>/<id>.{nc,json,png}  the delivered, ARIA-named copy of every valid product
+    <results_dir>/report/                       benchmarks.png, stack.png, stack.html, summaries.txt (all pairs)
     <cache_dir>/slc/<scene>.zip, orbits/<scene>.EOF(.json), dem/<key>/..., water_mask/<key>/..., aux_cal/,
                static/, logs/<rule>/<key>.log   shared by every pair
 """
@@ -150,6 +152,23 @@ class PairDir:
     def benchmark(self, rule: str) -> str:
         return _join(self.root, "benchmarks", f"{rule}.tsv")
 
+    # --- the Snakemake report's per-pair items ---
+    @property
+    def report(self) -> str:
+        return _join(self.root, "report")
+
+    @property
+    def quicklook_png(self) -> str:
+        return _join(self.report, "quicklook.png")
+
+    @property
+    def summary_html(self) -> str:
+        return _join(self.report, "summary.html")
+
+    @property
+    def summary_json(self) -> str:
+        return _join(self.report, "summary.json")
+
 
 PRODUCT_FILES = {
     "nc": "gunw.nc",
@@ -247,6 +266,32 @@ class RunLayout:
     @property
     def products(self) -> str:
         return _join(self.results_dir, "products")
+
+    @property
+    def report(self) -> str:
+        """The Snakemake report's items about all pairs (step costs, the stack overview)."""
+        return _join(self.results_dir, "report")
+
+    @property
+    def benchmarks_png(self) -> str:
+        return _join(self.report, "benchmarks.png")
+
+    @property
+    def stack_png(self) -> str:
+        return _join(self.report, "stack.png")
+
+    @property
+    def stack_html(self) -> str:
+        return _join(self.report, "stack.html")
+
+    @property
+    def report_listing(self) -> str:
+        """The pairs' summary.json files the run-level report items were drawn from."""
+        return _join(self.report, "summaries.txt")
+
+    @property
+    def report_log(self) -> str:
+        return _join(self.report, "report_run.log")
 
     @property
     def run_lock(self) -> str:

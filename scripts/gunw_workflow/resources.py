@@ -81,6 +81,9 @@ OTHER: dict[str, Cost] = {
     # the offline demo's synthetic pair (gunw_workflow.demo)
     "generate_demo_pair": Cost(1, 2, 0.0, 0.0, "full", 2000, 0, 1000, 0, min_runtime=10),
     "package_gunw": Cost(2, 5, 0.30, 0.5, "geo", 4000, 40, 1000, 10, min_runtime=30),
+    # the Snakemake report's items (matplotlib; the quick-look draws at most 1,500 pixels a side)
+    "report_pair": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10),
+    "report_run": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10),
 }
 FALLBACK = Cost(1, 5, 0.0, 0.0, "full", 2000, 0, 1000, 0, min_runtime=30)
 

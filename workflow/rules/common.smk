@@ -14,12 +14,14 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 
 try:
+    from gunw_workflow import config_errors
     from gunw_workflow import layout as run_layout
     from gunw_workflow import pair_list
     from gunw_workflow import resources as job_resources
     from gunw_workflow import run_lock
     from gunw_workflow.inputs import offline_checks
     from gunw_workflow.product import gunw_name
+    from gunw_workflow.product import provenance
     from gunw_workflow.topsapp import steps as topsapp_steps
     from gunw_workflow.topsapp import topsapp_xml
 except ImportError as exc:
@@ -42,6 +44,11 @@ if (_secrets_error := config_secrets.config_error(config)) is not None:
 
 # The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
 DEMO_REQUESTED = bool(config.get("demo"))
+# One line per problem (key, what is wrong, what is allowed); Snakemake's own message dumps schema and config.
+try:
+    config_errors.check(config)
+except config_errors.ConfigProblems as exc:
+    raise WorkflowError(str(exc))
 validate(config, "../schemas/config.schema.yaml")
 
 try:
@@ -262,30 +269,26 @@ def product_water_mask(wildcards):
     return run_layout.isce_raster(path) if path.endswith(".wgs84") else [path]
 
 
-# Config keys that are not recorded in a product: the other pairs, and settings that change no result (how to
-# download, which interpreter, job resources, whether intermediates are kept), so changing them re-packages nothing.
-NOT_PROVENANCE = (
-    "pairs",
-    "pairs_tsv",
-    "reference_scenes",
-    "secondary_scenes",
-    "downloads",
-    "resources",
-    "isce2",
-    "keep_intermediates",
-    "min_frame_coverage",  # a gate (pair.json records the coverage and the threshold it passed)
-)
+# The config a product records: the part shared by all pairs goes through the environment (declared with
+# `envvars:` in the Snakefile), so `package_gunw`'s command stays short; its params hold the whole record.
+PRODUCT_PROVENANCE = provenance.shared(config)
+os.environ[provenance.ENV] = provenance.env_json(PRODUCT_PROVENANCE)
 
 
 def product_config_json(wildcards):
-    """The config recorded as provenance in a pair's product: no credentials, and only this pair (so adding
-    pairs to a stack does not re-package the existing products)."""
-    own = {k: v for k, v in config.items() if k not in NOT_PROVENANCE}
-    pair = pair_of(wildcards)
-    own.update(
-        {k: pair[k] for k in ("reference_scenes", "secondary_scenes", "frame_id")}
+    """The record of a pair's product (package_gunw params: a changed setting re-packages)."""
+    return provenance.to_json(
+        provenance.for_pair(PRODUCT_PROVENANCE, pair_of(wildcards))
     )
-    return json.dumps(gunw_name.sanitise(own), sort_keys=True, default=str)
+
+
+# ---- report helpers ----
+
+
+def report_listing(summaries, listing):
+    """The pairs' summaries reach `gunw report-run` in a file: a stack's thousand paths would flood the console."""
+    with open(listing, "w") as fh:
+        fh.write("".join(f"{p}\n" for p in summaries))
 
 
 # ---- topsapp stage helpers ----

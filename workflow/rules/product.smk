@@ -34,13 +34,15 @@ rule package_gunw:
     params:
         pair_dir=lambda w: pair_dir(w).root,
         options=lambda w: json.dumps(product_options(w)),
+        # the recorded config: compared by Snakemake, not in the command (gunw package rebuilds it from the
+        # environment and pair.json with the same function)
         config=product_config_json,
         water=lambda w, input: (
             f"--water-mask {input.water_mask[0]}" if input.water_mask else ""
         ),
     shell:
         "gunw package --pair-dir {params.pair_dir:q} --options {params.options:q}"
-        " --config {params.config:q} {params.water} > {log:q} 2>&1"
+        " --config-env {params.water} > {log:q} 2>&1"
 
 
 rule validate_gunw:

@@ -2,6 +2,8 @@
 
 Browse: unwrapped phase re-wrapped to (-pi, pi], masked where connected components are 0 or -1 (and optionally
 water), scaled to [0, 1], HSV-coloured RGBA with masked pixels transparent, down-sampled to 20 % with Lanczos.
+Quick-look (for the Snakemake report, not part of the product): the same masked phase at full resolution beside
+the unwrapped phase and the coherence, each with a colour bar, on longitude/latitude axes with a scale bar.
 Metadata JSON: the DAAC ingest record, validated against our copy of the DAAC schema
 (``resources/gunw_schema.json``, Apache-2.0, from RAiDER; see ``resources/gunw_schema.NOTICE``).
 """
@@ -53,6 +55,105 @@ def write_browse(path, unw, conncomp, water=None, scale: float = BROWSE_SCALE) -
     size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
     img = img.resize(size, Image.Resampling.LANCZOS)
     img.save(path, format="PNG", optimize=True)
+    return size
+
+
+QUICKLOOK_MAX_PIXELS = 1500
+"""Longest side drawn (a 30 m frame is ~9,000 pixels; the figure is ~1,400 pixels wide)."""
+
+
+def _nice_length_km(span_km: float) -> float:
+    """A round scale-bar length of about a fifth of the panel width."""
+    target = span_km / 5
+    if target <= 0:
+        return 1.0
+    exp = 10 ** np.floor(np.log10(target))
+    return float(max(m * exp for m in (1, 2, 5) if m * exp <= target))
+
+
+def _scale_bar(ax, lon, lat) -> None:
+    """A horizontal scale bar in km at the lower left (east-west distance at the scene's mid latitude)."""
+    km_per_deg = 111.32 * np.cos(np.deg2rad(float(np.mean(lat))))
+    west, east = float(np.min(lon)), float(np.max(lon))
+    south, north = float(np.min(lat)), float(np.max(lat))
+    length = _nice_length_km((east - west) * km_per_deg)
+    x0, y0 = west + 0.06 * (east - west), south + 0.05 * (north - south)
+    x1 = x0 + length / km_per_deg
+    ax.plot([x0, x1], [y0, y0], color="black", lw=4, solid_capstyle="butt")
+    ax.plot([x0, x1], [y0, y0], color="white", lw=2, solid_capstyle="butt")
+    label = f"{length:g} km"
+    ax.text(
+        (x0 + x1) / 2,
+        y0 + 0.015 * (north - south),
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+    )
+
+
+def write_quicklook(path, unw, conncomp, coherence, lon, lat, title: str = "") -> tuple[int, int]:
+    """A PNG with three panels (re-wrapped phase, unwrapped phase, coherence), colour bars and a scale bar;
+    returns its (width, height) in pixels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    unw, conncomp, coherence = (np.asarray(a, dtype=np.float64) for a in (unw, conncomp, coherence))
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    step = max(1, int(np.ceil(max(unw.shape) / QUICKLOOK_MAX_PIXELS)))
+    unw, conncomp, coherence = unw[::step, ::step], conncomp[::step, ::step], coherence[::step, ::step]
+    lon, lat = lon[::step], lat[::step]
+    if lat[0] < lat[-1]:  # draw north up whatever the row order
+        unw, conncomp, coherence, lat = unw[::-1], conncomp[::-1], coherence[::-1], lat[::-1]
+    mask = (conncomp == 0) | (conncomp == -1) | ~np.isfinite(unw)
+    phase = np.where(mask, np.nan, unw)
+    if np.isfinite(phase).any():
+        phase = phase - np.nanmedian(phase)
+    wrapped = np.where(mask, np.nan, np.angle(np.exp(1j * np.nan_to_num(unw))))
+    coh = np.where(np.isfinite(coherence) & (coherence > 0), coherence, np.nan)
+    extent = (lon.min(), lon.max(), lat.min(), lat.max())
+    aspect = 1.0 / max(np.cos(np.deg2rad(float(np.mean(lat)))), 0.1)  # square pixels on the ground
+    height_over_width = (extent[3] - extent[2]) * aspect / max(extent[1] - extent[0], 1e-9)
+    panel_h = float(np.clip(4.2 * height_over_width, 2.5, 9.0))
+    fig, axes = plt.subplots(1, 3, figsize=(14, panel_h + 1.4), dpi=100, constrained_layout=True)
+    lim = float(np.nanmax(np.abs(phase))) if np.isfinite(phase).any() else 1.0
+    panels = [
+        (wrapped, "hsv", (-np.pi, np.pi), "re-wrapped phase (rad)", "browse: unwrapped phase re-wrapped"),
+        (phase, "RdBu_r", (-lim, lim), "unwrapped phase - median (rad)", "unwrapped phase"),
+        (coh, "gray", (0.0, 1.0), "coherence", "coherence"),
+    ]
+    for ax, (data, cmap, (vmin, vmax), label, name) in zip(axes, panels, strict=True):
+        img = ax.imshow(
+            data,
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            extent=extent,
+            origin="upper",
+            interpolation="nearest",
+            aspect=aspect,
+        )
+        ax.set_facecolor("#dddddd")  # masked (conncomp 0) pixels
+        ax.set_title(name, fontsize=11)
+        ax.set_xlabel("longitude (°)")
+        ax.tick_params(labelsize=8)
+        ax.ticklabel_format(useOffset=False)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        bar = fig.colorbar(img, ax=ax, orientation="horizontal", shrink=0.9, pad=0.02)
+        bar.set_label(label, fontsize=9)
+        if cmap == "hsv":
+            bar.set_ticks([-np.pi, -np.pi / 2, 0, np.pi / 2, np.pi], labels=["-π", "-π/2", "0", "π/2", "π"])
+        _scale_bar(ax, lon, lat)
+    axes[0].set_ylabel("latitude (°)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.savefig(path, format="png")
+    size = tuple(int(v) for v in fig.canvas.get_width_height())
+    plt.close(fig)
     return size
 
 

@@ -27,7 +27,7 @@ from gunw_workflow.config import PYPROJECT
 from gunw_workflow.isce_io import orbit as og
 from gunw_workflow.isce_io import rasters as isce_io
 from gunw_workflow.layout import PRODUCT_FILES, TOPSAPP_PROPERTIES_JSON, PairDir
-from gunw_workflow.product import attributes, delivery, gunw_name
+from gunw_workflow.product import attributes, delivery, gunw_name, provenance
 from gunw_workflow.product import cubes as gc
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import layers as layer_reader
@@ -548,19 +548,27 @@ def main(argv=None):
     p.add_argument("--options", required=True, help="the pair's product options (JSON text or a JSON file)")
     p.add_argument("--config", help="workflow config (JSON text or file) recorded, sanitised, as provenance")
     p.add_argument(
+        "--config-env",
+        action="store_true",
+        help=f"record the workflow config from ${provenance.ENV} and pair.json (what the workflow does)",
+    )
+    p.add_argument(
         "--water-mask",
         help="water mask raster (255 or 1 = water): coherence means with water mask, browse masking",
     )
     a = p.parse_args(argv)
     pair = PairDir(a.pair_dir)
     delivery.withdraw(pair.delivered_txt)  # the delivered product is stale from now on
+    config = _json_arg(a.config)
+    if a.config_env:
+        config = provenance.from_environment(json.loads(Path(pair.pair_json).read_text()))
     result = package(
         pair.topsapp,
         pair.pair_json,
         pair.product,
         options=_json_arg(a.options),
         orbit_dir=pair.orbits,
-        config=_json_arg(a.config),
+        config=config,
         log_dirs=[pair.logs],
         water_mask=a.water_mask,
     )
