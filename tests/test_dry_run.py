@@ -69,5 +69,6 @@ def test_a_coverage_threshold_is_a_gate_checked_at_planning(tmp_path):
     unmet = _dry_run(tmp_path, *default, "--config", "min_frame_coverage=0.9")
     assert unmet.returncode != 0
     assert (
-        "F25502_20220212_20220131: covers 85.0% of frame 25502, below min_frame_coverage 0.9" in unmet.stdout + unmet.stderr
+        "F25502_20220212_20220131: covers 85.0% of frame 25502, below min_frame_coverage 0.9"
+        in unmet.stdout + unmet.stderr
     )
