@@ -114,7 +114,7 @@ def _dry_run(tmp_path, *config):
         (["estimate_ionosphere_delay=yes"], "estimate_ionosphere_delay: 'yes'"),  # wrong type
         (
             ["username=someone", "password=hunter2-secret"],
-            "password: reference-tool key",
+            "password: a credential-named key",
         ),  # reference-tool keys
         (["bucket=my-bucket"], "bucket: reference-tool key"),
     ],

@@ -208,7 +208,7 @@ def test_demo_pair_on_slurm_kill_and_resume(cluster, tmp_path):
     killed = cluster.wait_for_job(topo_ids[0])
     assert killed["State"].startswith("CANCELLED"), killed
     pair = _pair_dir(workdir)
-    assert (pair / "topsapp" / "PICKLE" / "verifyDEM").is_file()  # finished before the kill: kept
+    assert (pair / "topsapp" / "PICKLE" / "preprocess").is_file()  # finished before the kill: kept
     assert not (pair / "topsapp" / "PICKLE" / "topo").exists()  # the killed step left no output behind
 
     # --- run 2: the same command completes the pair without redoing finished steps

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import errno
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -447,7 +448,7 @@ def setup_logging(verbose: bool = False, log_file: str | os.PathLike | None = No
         handlers.append(logging.FileHandler(log_file, delay=True))
         console.addFilter(lambda r: r.levelno >= logging.ERROR or getattr(r, "console", False))
         logging.captureWarnings(True)  # library warnings (dem_stitcher's) to the file, not the console
-        os.environ.setdefault("TQDM_DISABLE", "1")  # nor dem_stitcher's progress bars
+        _quiet_progress_bars()  # nor dem_stitcher's progress bars
     for h in handlers:
         h._gunw = True
         h.setFormatter(fmt)
@@ -455,6 +456,16 @@ def setup_logging(verbose: bool = False, log_file: str | os.PathLike | None = No
     # third-party debug logs can echo request headers (Authorization); keep them quiet
     for name in ("urllib3", "asf_search", "requests"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _quiet_progress_bars() -> None:
+    """No tqdm bars on the console. tqdm reads TQDM_* variables when it is imported, so a tqdm imported before
+    this call (by an earlier import in the same process) gets its default switched directly."""
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    std = sys.modules.get("tqdm.std")
+    if std is not None and not getattr(std.tqdm, "_gunw_quiet", False):
+        std.tqdm.__init__ = functools.partialmethod(std.tqdm.__init__, disable=True)
+        std.tqdm._gunw_quiet = True
 
 
 def add_log_arg(parser: argparse.ArgumentParser) -> None:
