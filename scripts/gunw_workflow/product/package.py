@@ -19,15 +19,12 @@ from pathlib import Path
 
 import netCDF4
 import numpy as np
-import shapely
-import shapely.wkt
-from shapely.geometry import Polygon, box
 
 from gunw_workflow.config import PYPROJECT
 from gunw_workflow.isce_io import orbit as og
 from gunw_workflow.isce_io import rasters as isce_io
 from gunw_workflow.layout import PRODUCT_FILES, TOPSAPP_PROPERTIES_JSON, PairDir
-from gunw_workflow.product import attributes, delivery, gunw_name
+from gunw_workflow.product import attributes, delivery, footprint, gunw_name
 from gunw_workflow.product import cubes as gc
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import layers as layer_reader
@@ -85,20 +82,6 @@ def unwrapper_of(properties: dict) -> str:
         raise ValueError(
             f"the topsApp properties ({TOPSAPP_PROPERTIES_JSON}) hold no 'unwrapper name'"
         ) from None
-
-
-def bounding_polygon(orbit: og.Orbit, swaths, lat: np.ndarray, lon: np.ndarray) -> Polygon:
-    """Union of per-swath radar footprints (rdr2geo at h=0), clipped to the geocoded data grid extent."""
-    quads = gc.swath_footprint(orbit, swaths)
-    poly = shapely.union_all([Polygon(q).buffer(0) for q in quads])
-    hx, hy = abs(lon[1] - lon[0]) / 2, abs(lat[1] - lat[0]) / 2
-    grid = box(lon.min() - hx, lat.min() - hy, lon.max() + hx, lat.max() + hy)
-    poly = poly.intersection(grid)
-    if poly.geom_type != "Polygon":
-        poly = poly.convex_hull if poly.geom_type == "MultiPolygon" else poly
-    if poly.is_empty or poly.geom_type != "Polygon":
-        raise ValueError("radar footprint does not overlap the geocoded grid")
-    return shapely.set_precision(poly, 1e-7)
 
 
 def load_orbit(swaths, orbit_dir: Path | None, margin_s: float = 600.0) -> og.Orbit:
@@ -213,7 +196,7 @@ def geometry(passes: Passes, orbit_dir: Path | None, data: dict, timings: dict) 
     ref_orbit = load_orbit(passes.ref, orbit_dir)
     sec_orbit = load_orbit(passes.sec, orbit_dir)
     lat, lon = data["coords"][L.DATA]
-    poly = bounding_polygon(load_orbit(passes.isce_ref, orbit_dir), passes.ifg, lat, lon)
+    poly = footprint.data_footprint(footprint.valid_data_mask(data["values"]), lat, lon)
     quads = np.vstack(gc.swath_footprint(ref_orbit, passes.ref))
     grid = gc.cube_grid(quads[:, 0].min(), quads[:, 1].min(), quads[:, 0].max(), quads[:, 1].max())
     t = time.perf_counter()
@@ -367,6 +350,7 @@ def assemble(
         swapped=passes.swapped,
         isce_version=isce_v,
         workflow_version=workflow_version(),
+        test_double=isce_io.double_marker_from_logs(*log_dirs, topsapp_dir / "logs", topsapp_dir),
         baselines=_baselines(topsapp_dir),
     )
     return {

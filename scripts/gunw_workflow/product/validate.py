@@ -246,6 +246,21 @@ def check_globals(nc, layers: set[str]) -> list[str]:
             out.append(f"global version {v!r} not in 1b/1c")
         elif v != L.layout_version(layers):
             out.append(f"global version {v} but layers {sorted(layers)} need {L.layout_version(layers)}")
+    if "mean_azimuth_angle" in nc.ncattrs():
+        az = float(nc.getncattr("mean_azimuth_angle"))
+        if not (-180.0 < az <= 180.0):
+            out.append(f"global mean_azimuth_angle {az:g} outside (-180, 180] degrees")
+    return out
+
+
+def product_warnings(path) -> list[str]:
+    """What a valid product should still not be mistaken for: one made through the ISCE2 test double."""
+    out = []
+    with netCDF4.Dataset(str(path)) as nc:
+        attrs = nc.ncattrs()
+        if "made_with_test_double" in attrs and int(nc.getncattr("made_with_test_double")) == 1:
+            engine = _decode(nc.getncattr("processing_engine")) if "processing_engine" in attrs else "?"
+            out.append(f"made through the ISCE2 test double, not ISCE2 ({engine}): for testing only")
     return out
 
 
@@ -321,6 +336,9 @@ def _check_cubes(out: list, geom, info: dict) -> None:
         c = _raw(geom[name]).astype(np.float64)
         if not np.all(np.isfinite(c)):
             out.append(f"{L.GEOM}/{name} holds non-finite nodes")
+        if c.size and np.all(c == 0):
+            # e.g. a zero-baseline pair: consumers read the cube as 0 % valid (0 is the fill value)
+            out.append(f"{L.GEOM}/{name} is entirely 0 (fill)")
         if np.any(c == -9999):
             out.append(f"{L.GEOM}/{name} holds -9999 (failed) nodes")
         if name in ANGLE_CUBES and np.any(c == 0):
@@ -663,6 +681,9 @@ def main(argv=None):
     if name and name.startswith("@"):
         name = Path(name[1:]).read_text().strip()
     problems = validate(a.gunw, name=name, json_path=a.json, png_path=a.png, use_ogr=not a.no_ogr)
+    if Path(a.gunw).exists() and not any(p.startswith("not a readable") for p in problems):
+        for w in product_warnings(a.gunw):
+            print(f"warning: {w}", file=sys.stderr)
     if problems:
         if a.delivery_record:
             delivery.withdraw(a.delivery_record)  # an older valid product of this pair is not this one
