@@ -170,6 +170,46 @@ def test_real_isce2_run_is_not_marked_as_test_double(packaged):
     assert validate_gunw.product_warnings(out / "gunw.nc") == []
 
 
+def test_gdal_bindings_open_every_layer_epsg4326_and_ogr_reads_the_polygon(packaged):
+    """Through GDAL's own Python bindings (osgeo, built against the system libgdal, as ARIA-tools uses GDAL):
+    the netCDF driver opens every 2-D/3-D float layer with EPSG:4326, and OGR reads productBoundingBox as layer
+    productBoundingBox, feature 1, equal to the stored WKT."""
+    import shapely.wkt
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    out, _ = packaged
+    nc_path = out / "gunw.nc"
+    layers = []
+    with netCDF4.Dataset(nc_path) as nc:
+        stored = netCDF4.chartostring(nc["productBoundingBox"][:]).flat[0]
+
+        def walk(g, prefix):
+            for name, v in g.variables.items():
+                if len(v.dimensions) >= 2 and v.dtype == np.float32:
+                    layers.append((f"{prefix}/{name}", v.shape))
+            for sub in g.groups.values():
+                walk(sub, f"{prefix}/{sub.name}")
+
+        walk(nc, "")
+    assert len(layers) >= 5 + 5 + 1 + 2  # data, cubes, ionosphere, two tides
+    for path, shape in layers:
+        ds = gdal.Open(f'NETCDF:"{nc_path}":{path}')
+        assert ds.GetDriver().ShortName == "netCDF", path
+        srs = ds.GetSpatialRef()
+        assert srs is not None and srs.GetAuthorityName(None) == "EPSG", path
+        assert srs.GetAuthorityCode(None) == "4326", path
+        assert (ds.RasterYSize, ds.RasterXSize) == shape[-2:], path
+        assert ds.GetGeoTransform()[5] < 0, f"{path} must be north-up"
+    vec = gdal.OpenEx(str(nc_path), gdal.OF_VECTOR)
+    assert vec.GetDriver().ShortName == "netCDF"
+    feat = vec.GetLayerByName("productBoundingBox").GetFeature(1)
+    ogr_wkt = feat.GetGeometryRef().ExportToWkt()
+    assert ogr_wkt.startswith("POLYGON")
+    assert shapely.wkt.loads(ogr_wkt).equals_exact(shapely.wkt.loads(stored), 1e-9)
+    assert validate_gunw.ogr_bounding_polygon(str(nc_path)) == ogr_wkt
+
+
 def test_gdal_opens_every_layer_epsg4326(packaged):
     rasterio = pytest.importorskip("rasterio")
     out, _ = packaged

@@ -10,7 +10,6 @@ values, corrections, radar metadata, metadata JSON) follow the checklist items.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import json
 import math
@@ -58,71 +57,28 @@ def _raw(var):
     return var[...]
 
 
-# --- OGR through the GDAL library that ships inside the rasterio wheel ---------------------------------------------
+# --- GDAL's own Python bindings (osgeo), built against the system libgdal ----------------------------------------
 
 
-def _libgdal():
-    import rasterio  # noqa: F401 - loads libgdal and registers drivers
+def _gdal():
+    from osgeo import gdal
 
-    libdir = Path(rasterio.__file__).resolve().parent.parent / "rasterio.libs"
-    cands = sorted(libdir.glob("libgdal*.so*")) if libdir.is_dir() else []
-    names = [str(c) for c in cands] + ["libgdal.so"]
-    for n in names:
-        try:
-            lib = ctypes.CDLL(n)
-            lib.GDALAllRegister()
-            return lib
-        except OSError:
-            continue
-    return None
+    gdal.UseExceptions()
+    return gdal
 
 
 def ogr_bounding_polygon(path: str) -> str | None:
-    """WKT of feature 1 of OGR layer ``productBoundingBox`` (None when OGR cannot read it); raises if no GDAL."""
-    lib = _libgdal()
-    if lib is None:
-        raise RuntimeError("no GDAL library available for the OGR check")
-    lib.GDALOpenEx.restype = ctypes.c_void_p
-    lib.GDALOpenEx.argtypes = [
-        ctypes.c_char_p,
-        ctypes.c_uint,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-    ]
-    lib.GDALDatasetGetLayerByName.restype = ctypes.c_void_p
-    lib.GDALDatasetGetLayerByName.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.OGR_L_GetFeature.restype = ctypes.c_void_p
-    lib.OGR_L_GetFeature.argtypes = [ctypes.c_void_p, ctypes.c_longlong]
-    lib.OGR_F_GetGeometryRef.restype = ctypes.c_void_p
-    lib.OGR_F_GetGeometryRef.argtypes = [ctypes.c_void_p]
-    lib.OGR_G_ExportToWkt.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p)]
-    lib.OGR_F_Destroy.argtypes = [ctypes.c_void_p]
-    lib.GDALClose.argtypes = [ctypes.c_void_p]
-    lib.VSIFree.argtypes = [ctypes.c_void_p]
-    gdal_of_vector = 0x04
-    ds = lib.GDALOpenEx(str(path).encode(), gdal_of_vector, None, None, None)
-    if not ds:
-        return None
+    """WKT of feature 1 of OGR layer ``productBoundingBox``, read the way ARIA-tools reads it (None when OGR
+    cannot read it)."""
+    gdal = _gdal()
     try:
-        layer = lib.GDALDatasetGetLayerByName(ds, b"productBoundingBox")
-        if not layer:
-            return None
-        feat = lib.OGR_L_GetFeature(layer, 1)
-        if not feat:
-            return None
-        try:
-            geom = lib.OGR_F_GetGeometryRef(feat)
-            if not geom:
-                return None
-            out = ctypes.c_char_p()
-            lib.OGR_G_ExportToWkt(geom, ctypes.byref(out))
-            wkt = out.value.decode() if out.value else None
-            return wkt
-        finally:
-            lib.OGR_F_Destroy(feat)
-    finally:
-        lib.GDALClose(ds)
+        ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+    except RuntimeError:
+        return None
+    layer = ds.GetLayerByName("productBoundingBox")
+    feat = layer.GetFeature(1) if layer is not None else None
+    geom = feat.GetGeometryRef() if feat is not None else None
+    return geom.ExportToWkt() if geom is not None else None
 
 
 # --- checks -------------------------------------------------------------------------------------------------------
@@ -466,30 +422,32 @@ def check_bbox(nc, path: str, info: dict, use_ogr: bool = True) -> list[str]:
 
 
 def check_gdal(path: str, layers: set[str]) -> list[str]:
-    import rasterio
-
+    """GDAL's netCDF driver (osgeo bindings) opens the layers consumers read, with EPSG:4326 and the cube tags."""
+    gdal = _gdal()
     out = []
     targets = [f"{L.DATA}/unwrappedPhase", f"{L.GEOM}/incidenceAngle"]
     if "iono" in layers:
         targets.append(f"{L.IONO}/ionosphere")
     for sub in targets:
         try:
-            with rasterio.open(f"netcdf:{path}:{sub}") as ds:
-                if ds.driver != "netCDF":
-                    out.append(f"GDAL opened {sub} with driver {ds.driver}, not netCDF")
-                if ds.crs is None or ds.crs.to_epsg() != 4326:
-                    out.append(f"GDAL reports CRS {ds.crs} for {sub}, expected EPSG:4326")
-                if sub.endswith("incidenceAngle"):
-                    tags = ds.tags()
-                    if tags.get("NETCDF_DIM_EXTRA") != "{heightsMeta}":
-                        out.append(f"GDAL NETCDF_DIM_EXTRA of {sub} is {tags.get('NETCDF_DIM_EXTRA')}")
-                    want = "{" + ",".join(f"{h:g}" for h in L.CUBE_HEIGHTS) + "}"
-                    if tags.get("NETCDF_DIM_heightsMeta_VALUES") != want:
-                        out.append(
-                            f"GDAL heightsMeta values {tags.get('NETCDF_DIM_heightsMeta_VALUES')} != {want}"
-                        )
-        except Exception as exc:  # noqa: BLE001 - GDAL failure is the violation
+            ds = gdal.Open(f'NETCDF:"{path}":{sub}')
+        except RuntimeError as exc:
             out.append(f"GDAL cannot open {sub}: {exc}")
+            continue
+        driver = ds.GetDriver().ShortName
+        if driver != "netCDF":
+            out.append(f"GDAL opened {sub} with driver {driver}, not netCDF")
+        srs = ds.GetSpatialRef()
+        epsg = srs.GetAuthorityCode(None) if srs is not None else None
+        if epsg != "4326":
+            out.append(f"GDAL reports CRS EPSG:{epsg} for {sub}, expected EPSG:4326")
+        if sub.endswith("incidenceAngle"):
+            tags = ds.GetMetadata()
+            if tags.get("NETCDF_DIM_EXTRA") != "{heightsMeta}":
+                out.append(f"GDAL NETCDF_DIM_EXTRA of {sub} is {tags.get('NETCDF_DIM_EXTRA')}")
+            want = "{" + ",".join(f"{h:g}" for h in L.CUBE_HEIGHTS) + "}"
+            if tags.get("NETCDF_DIM_heightsMeta_VALUES") != want:
+                out.append(f"GDAL heightsMeta values {tags.get('NETCDF_DIM_heightsMeta_VALUES')} != {want}")
     return out
 
 
