@@ -6,9 +6,22 @@ CORES ?= 2
 
 .PHONY: setup demo demo-double test test-fast lint clean-demo
 
+NUMPY_PIN := $(shell sed -n 's/^ *"numpy==\([^"]*\)",.*/\1/p' pyproject.toml)
+
+# GDAL's Python bindings compile against the system libgdal (libgdal-dev: installed here when missing and we are
+# root on a Debian-like system, as in CI), after numpy and without build isolation (see pyproject.toml).
 $(BIN)/snakemake: pyproject.toml
+	@command -v gdal-config >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgdal-dev >/dev/null; \
+		else \
+			echo "ERROR: GDAL development files are missing: install libgdal-dev (gdal-config), then re-run" >&2; \
+			exit 2; \
+		fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "numpy==$(NUMPY_PIN)" setuptools wheel
+	$(BIN)/pip install --quiet --no-build-isolation "gdal==$$(gdal-config --version)"
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 

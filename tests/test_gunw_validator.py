@@ -12,9 +12,14 @@ import numpy as np
 import pytest
 
 from gunw_workflow import layout
+from gunw_workflow.isce_io import orbit as og
+from gunw_workflow.product import cubes as gc
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import validate as validate_gunw
-from test_gunw_package import packaged  # noqa: F401 - session fixture: the packaged recorded run
+from test_gunw_package import (
+    STANDARD,
+    packaged,  # noqa: F401 - session fixture: the packaged recorded run
+)
 
 
 def _set_attr(path, attr, value):
@@ -117,6 +122,16 @@ NC_CASES = [
     ("layer-missing", _rename(L.DATA, "amplitude", "amp"), f"{L.DATA}/amplitude is missing"),
     ("cube-failed-node", _cube_node(-9999.0), "-9999 (failed) nodes"),
     ("cube-zero-node", _cube_node(0.0, "azimuthAngle"), "azimuthAngle holds 0 (fill) nodes"),
+    (
+        "baseline-cube-all-fill",
+        _write(f"{L.GEOM}/perpendicularBaseline", np.zeros_like),
+        "perpendicularBaseline is entirely 0 (fill)",
+    ),
+    (
+        "mean-azimuth-not-wrapped",
+        _set_attr("/", "mean_azimuth_angle", 189.35),
+        "mean_azimuth_angle 189.35 outside (-180, 180]",
+    ),
     ("cube-heights", _write(f"{L.GEOM}/heightsMeta", lambda a: a + 1.0), "heightsMeta"),
     (
         "latitude-ascending",
@@ -190,12 +205,43 @@ NC_CASES = [
 ]
 
 
-@pytest.fixture
-def broken_copy(packaged, tmp_path):  # noqa: F811
+def _give_baseline(path: Path, offset_m: float = 300.0) -> None:
+    """The recorded pair has zero baseline, so its baseline cubes are all fill and the validator rejects it
+    (test_gunw_package). For a product the validator accepts, recompute both baseline cubes on the file's
+    nodes with the reference EOF and that orbit displaced ``offset_m`` across track as the secondary."""
+    eof = next((STANDARD / "inputs" / "orbits").glob("*_V20200113T*.EOF"))
+    ref = og.read_eof(eof)
+    across = np.cross(ref.vel, ref.pos)
+    sec = og.Orbit(
+        ref.epoch, ref.t, ref.pos + offset_m * across / np.linalg.norm(across, axis=1)[:, None], ref.vel
+    )
+    with netCDF4.Dataset(path, "a") as nc:
+        g = nc[L.GEOM]
+        h, la, lo = (g[k][:] for k in ("heightsMeta", "latitudeMeta", "longitudeMeta"))
+        hh, lat, lon = np.meshgrid(h, la, lo, indexing="ij")
+        geo = gc.compute_geometry(ref, sec, lat, lon, hh)
+        for k in ("perpendicularBaseline", "parallelBaseline"):
+            g[k][:] = geo[k].astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def accepted(packaged, tmp_path_factory):  # noqa: F811
+    """The packaged recorded run given a baseline: a product the validator accepts."""
     out, result = packaged
-    dst = tmp_path / "gunw.nc"
+    dst = tmp_path_factory.mktemp("accepted") / "gunw.nc"
     shutil.copy(out / "gunw.nc", dst)
+    _give_baseline(dst)
+    assert validate_gunw.validate(dst, name=result["name"]) == []
     return dst, result["name"], out
+
+
+@pytest.fixture
+def broken_copy(accepted, tmp_path):
+    """A fresh copy of the accepted product, to be broken."""
+    src, name, out = accepted
+    dst = tmp_path / "gunw.nc"
+    shutil.copy(src, dst)
+    return dst, name, out
 
 
 @pytest.mark.parametrize("case, mutate, expected", NC_CASES, ids=[c[0] for c in NC_CASES])

@@ -42,6 +42,7 @@ if DEMO_REQUESTED:
             bump=DEMO["bump_rad"],
             relief=DEMO["relief_m"],
             noise=DEMO["noise_amplitude"],
+            baseline=DEMO["secondary_orbit_offset_m"],
         shell:
             "gunw demo-pair --outdir {params.outdir:q} --reference-id {DEMO_REF}"
             " --secondary-id {DEMO_SEC} --centre-lat {params.centre_lat} --centre-lon {params.centre_lon}"
@@ -49,4 +50,4 @@ if DEMO_REQUESTED:
             " --lines-per-burst {params.lines} --samples-per-burst {params.samples}"
             " --overlap-lines {params.overlap} --seed {params.seed} --ramp-cycles {params.ramp}"
             " --bump-rad {params.bump} --relief-m {params.relief} --noise-amplitude {params.noise}"
-            " > {log:q} 2>&1"
+            " --secondary-orbit-offset-m {params.baseline} > {log:q} 2>&1"

@@ -28,6 +28,12 @@ class CircularOrbit:
     u0: float  # rad, argument of latitude at epoch
     a: float = ORBIT_RADIUS
     inc: float = math.radians(INCLINATION_DEG)
+    # a displacement of the whole orbit (m) in the satellite's own frame: along its radius and its direction of
+    # motion (both rotate with it) and along the orbit normal (fixed in the inertial frame). Positions and
+    # velocities stay consistent (the derivative of r-hat is n t-hat, that of t-hat is -n r-hat).
+    radial_offset: float = 0.0
+    along_offset: float = 0.0
+    normal_offset: float = 0.0
 
     @property
     def n(self) -> float:
@@ -39,8 +45,12 @@ class CircularOrbit:
         u = self.u0 + self.n * tau
         co, so, ci, si = math.cos(self.node), math.sin(self.node), math.cos(self.inc), math.sin(self.inc)
         cu, su = np.cos(u), np.sin(u)
-        r = self.a * np.stack([cu * co - su * ci * so, cu * so + su * ci * co, su * si], -1)
-        v = self.a * self.n * np.stack([-su * co - cu * ci * so, -su * so + cu * ci * co, cu * si], -1)
+        r_hat = np.stack([cu * co - su * ci * so, cu * so + su * ci * co, su * si], -1)
+        t_hat = np.stack([-su * co - cu * ci * so, -su * so + cu * ci * co, cu * si], -1)
+        normal = np.array([si * so, -si * co, ci])
+        ra = self.a + self.radial_offset
+        r = ra * r_hat + self.along_offset * t_hat + self.normal_offset * normal
+        v = self.n * (ra * t_hat - self.along_offset * r_hat)
         th = og.OMEGA_EARTH * tau
         ct, st = np.cos(th), np.sin(th)
         x = ct * r[:, 0] + st * r[:, 1]

@@ -23,6 +23,7 @@ from gunw_workflow.demo.scene import (
     INVALID_LINES,
     INVALID_SAMPLES,
     RADAR_FREQUENCY,
+    RANGE_BANDWIDTH,
     RANGE_PIXEL,
     RANGE_SAMPLING_RATE,
     Scene,
@@ -51,19 +52,80 @@ def _tiff_bytes(data: np.ndarray, gcps: list) -> tuple[bytes, list[int]]:
         return mem.read(), offsets
 
 
-def _burst(m: SceneModel, sc: Scene, k: int, speckle, rr, secondary: bool, rng) -> np.ndarray:
-    """Burst ``k``: its speckle lines (delayed and phase-shifted for the secondary) + noise, invalid edges 0."""
-    L, W, dtl = m.L, m.W, AZIMUTH_TIME_INTERVAL
+def baseline_mapping(m: SceneModel, k: int, n: int, step: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Where the targets of secondary burst ``k`` (swath ``n``) lie in the reference image: (azimuth offset in
+    lines, range offset in samples), reference minus secondary, at every burst pixel. The target is the
+    secondary's zero-Doppler point on the DEM surface; the reference sees it at its own zero-Doppler time
+    and range. Evaluated on a ``step``-pixel grid and interpolated bilinearly (the offsets are smooth)."""
+    from scipy.interpolate import RegularGridInterpolator
+
+    ref, sec = m.scenes
+    o_ref, o_sec = m.orbit_for(ref, 30.0), m.orbit_for(sec, 30.0)
+    lines = np.unique(np.r_[np.arange(0, m.L, step), m.L - 1])
+    samples = np.unique(np.r_[np.arange(0, m.W, step), m.W - 1])
+    rel = (sec.burst_starts[k] - sec.t_first).total_seconds() + lines * AZIMUTH_TIME_INTERVAL
+    r_sec = m.near_ranges[n] + samples * RANGE_PIXEL
+    tt, rr = np.meshgrid(rel, r_sec, indexing="ij")
+    lat, lon, h = og.rdr2geo(o_sec, tt, rr, m.height)
+    t_ref, r_ref = og.zero_doppler(o_ref, og.geodetic_to_ecef(lat, lon, h))
+    # same burst timing in both scenes: the secondary time rel is the reference time of the same index
+    d_az = (t_ref - tt) / AZIMUTH_TIME_INTERVAL
+    d_rg = (r_ref - rr) / RANGE_PIXEL
+    full = np.stack(np.meshgrid(np.arange(m.L), np.arange(m.W), indexing="ij"), -1)
+    return tuple(RegularGridInterpolator((lines, samples), d)(full) for d in (d_az, d_rg))
+
+
+def range_shift(s: np.ndarray, shift: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """Band-limited value of every line of ``s`` at sample j + shift[i, j] (|shift| < 1.5): Taylor series of
+    FFT derivatives, summed until the next term is below ``tol`` of the signal (exact for the periodic
+    band-limited interpolant, unlike a first-order step)."""
+    if np.max(np.abs(shift)) >= 1.5:
+        raise ValueError("range shift of 1.5 samples or more: split off the integer part first")
+    w = 2j * np.pi * np.fft.fftfreq(s.shape[1])[None, :]
+    spec = np.fft.fft(s, axis=1)
+    out, term, n = s.astype(np.complex128), np.ones(shift.shape), 0
+    bound = np.pi * np.max(np.abs(shift))
+    coef = 1.0
+    while True:
+        n += 1
+        coef *= bound / n
+        term = term * shift / n
+        out = out + term * np.fft.ifft(spec * w**n, axis=1)
+        if coef < tol:
+            return out
+
+
+def _secondary_signal(m: SceneModel, sc: Scene, k: int, n: int, s, ds_az, rr) -> np.ndarray:
+    """The secondary's speckle lines of burst ``k``: the reference's scatterers seen from the secondary orbit
+    (moved to the secondary's pixel grid, with the geometric phase -4 pi / lambda (r_sec - r_ref)), times
+    exp(-1j phi), and delayed by phi * fs / (2 pi f0) samples when ``range_delay`` (non-dispersive)."""
+    L, dtl = m.L, AZIMUTH_TIME_INTERVAL
     rel = (sc.burst_starts[k] - sc.t_first).total_seconds() + np.arange(L) * dtl
+    phi = m.phi(rel[:, None], rr[None, :])
+    shift = np.zeros(phi.shape)
+    geometric = 1.0
+    if m.p.secondary_orbit_offset_m:
+        d_az, d_rg = baseline_mapping(m, k, n)
+        if np.max(np.abs(d_az)) > 0.05:
+            raise ValueError(f"secondary orbit moves the targets {np.max(np.abs(d_az)):.3f} lines in azimuth")
+        roll = int(np.round(np.mean(d_rg)))
+        s = np.roll(s + d_az * ds_az, -roll, axis=1)  # first order in azimuth (offsets < 0.05 line)
+        shift += d_rg - roll
+        # -4 pi / lambda (r_sec - r_ref), at the secondary's own pixel
+        geometric = np.exp(4j * np.pi * RADAR_FREQUENCY / og.SPEED_OF_LIGHT * d_rg * RANGE_PIXEL)
+    if m.p.range_delay:
+        shift -= phi * RANGE_SAMPLING_RATE / (2 * np.pi * RADAR_FREQUENCY)
+    if np.any(shift):
+        s = range_shift(s, shift)
+    return s * geometric * np.exp(-1j * phi)
+
+
+def _burst(m: SceneModel, sc: Scene, k: int, n: int, speckle, ds_az, rr, secondary: bool, rng) -> np.ndarray:
+    """Burst ``k``: its speckle lines (seen from the secondary orbit for the secondary) + noise, edges 0."""
+    L, W = m.L, m.W
     s = speckle[k * m.step + np.arange(L)]
     if secondary:
-        phi = m.phi(rel[:, None], rr[None, :])
-        if m.p.range_delay:
-            # true two-way delay: shift the speckle by phi*fs/(2 pi f0) samples (first order), non-dispersive
-            freq = np.fft.fftfreq(W)
-            ds = np.fft.ifft(np.fft.fft(s, axis=1) * (2j * np.pi * freq)[None, :], axis=1)
-            s = s - (phi * RANGE_SAMPLING_RATE / (2 * np.pi * RADAR_FREQUENCY)) * ds
-        s = s * np.exp(-1j * phi)
+        s = _secondary_signal(m, sc, k, n, s, ds_az[k * m.step + np.arange(L)], rr)
     amp_n = m.p.noise_amplitude / math.sqrt(2)
     noise = amp_n * (rng.standard_normal((L, W)) + 1j * rng.standard_normal((L, W)))
     burst = (s + noise).astype(np.complex64)
@@ -82,16 +144,29 @@ def _stem(m: SceneModel, sc: Scene, n: int) -> str:
     )
 
 
+def range_band_limited(amplitude: float, shape: tuple[int, int], rng) -> np.ndarray:
+    """Complex Gaussian speckle of rms ``amplitude`` whose range spectrum fills only the chirp bandwidth
+    (RANGE_BANDWIDTH / RANGE_SAMPLING_RATE = 0.88 of the band, like real IW data). Band-limited data can be
+    moved by fractions of a sample exactly, which the secondary of a baseline pair needs; white data could
+    not (its components at the Nyquist frequency have no unique shifted value)."""
+    white = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    keep = np.abs(np.fft.fftfreq(shape[1])) < 0.5 * RANGE_BANDWIDTH / RANGE_SAMPLING_RATE
+    spec = np.fft.fft(white, axis=1) * keep[None, :]
+    return amplitude / math.sqrt(2 * keep.mean()) * np.fft.ifft(spec, axis=1)
+
+
 def _swath_files(m: SceneModel, n: int, rng, files: dict[str, dict[str, bytes]]) -> None:
     """Measurement TIFF + annotation of swath ``n`` for both scenes (the speckle is drawn once per swath)."""
     L, W, B = m.L, m.W, m.B
-    amp_s = m.p.speckle_amplitude / math.sqrt(2)
-    speckle = amp_s * (rng.standard_normal((m.total_lines, W)) + 1j * rng.standard_normal((m.total_lines, W)))
+    speckle = range_band_limited(m.p.speckle_amplitude, (m.total_lines, W), rng)
     rr = m.near_ranges[n] + np.arange(W) * RANGE_PIXEL
+    # azimuth derivative of the speckle (band-limited along the absolute lines), for sub-line target moves
+    freq = np.fft.fftfreq(speckle.shape[0])[:, None]
+    ds_az = np.fft.ifft(np.fft.fft(speckle, axis=0) * (2j * np.pi * freq), axis=0)
     for si, sc in enumerate(m.scenes):
         img = np.zeros((B * L, W), dtype=np.complex64)
         for k in range(B):
-            img[k * L : (k + 1) * L] = _burst(m, sc, k, speckle, rr, si == 1, rng)
+            img[k * L : (k + 1) * L] = _burst(m, sc, k, n, speckle, ds_az, rr, si == 1, rng)
         grid = m.geogrid(sc, n)
         gcps = [
             (

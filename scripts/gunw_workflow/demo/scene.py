@@ -4,6 +4,7 @@ DEM, truth) reads, so that all of them describe one consistent acquisition."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -60,6 +61,7 @@ class Params:
     dem_margin_deg: float = 0.03
     dem_posting_arcsec: float = 1.0
     dem_file_name: str = "dem.wgs84"
+    secondary_orbit_offset_m: float = 0.0  # 0 = the secondary repeats the reference trajectory exactly
 
 
 @dataclass
@@ -112,6 +114,7 @@ class SceneModel:
     centre_h: float
     target: np.ndarray
     model: CircularOrbit
+    sec_model: CircularOrbit = None  # the secondary's orbit: ``model`` displaced by the baseline
     geo: og.Orbit = None  # reference orbit, 1-s exact vectors around the data, epoch = reference t_first
     swath_geometry: dict[int, SwathGeometry] = field(default_factory=dict)
     platform_heading: float = 0.0
@@ -183,20 +186,24 @@ class SceneModel:
         return sc.t_first, sc.t_first + dt.timedelta(seconds=(self.total_lines - 1) * AZIMUTH_TIME_INTERVAL)
 
     # orbits ------------------------------------------------------------------------------------------
+    def model_of(self, sc: Scene) -> CircularOrbit:
+        """The orbit model of scene ``sc`` (the secondary's is displaced by the baseline)."""
+        return self.sec_model if sc is self.scenes[1] and self.sec_model is not None else self.model
+
     def orbit_for(self, sc: Scene, pad_s: float, step_s: float = 1.0) -> og.Orbit:
         """Exact model state vectors every ``step_s`` around the data of ``sc``, epoch = its first line."""
         t0 = sc.t_first - dt.timedelta(seconds=pad_s)
         n = int((self.duration + 2 * pad_s) / step_s) + 2
         times = [t0 + dt.timedelta(seconds=k * step_s) for k in range(n)]
         tau = np.array([(t - self.model.epoch).total_seconds() - sc.shift_s for t in times])
-        p, v = self.model.state(tau)
+        p, v = self.model_of(sc).state(tau)
         return og.Orbit.from_datetimes(times, p, v, epoch=sc.t_first)
 
     def eof_vectors(self, sc: Scene):
         """10-s state vectors of the EOF file: (times, tau, pos, vel) over the data +- orbit_margin_s."""
         t0 = sc.t_first - dt.timedelta(seconds=self.p.orbit_margin_s)
         t1 = sc.t_first + dt.timedelta(seconds=self.duration + self.p.orbit_margin_s)
-        return sample_orbit(self.model, t0, t1, sc.shift_s)
+        return sample_orbit(self.model_of(sc), t0, t1, sc.shift_s)
 
     def annotation_vectors(self, sc: Scene):
         """The EOF vectors within +-70 s of the data: (times, pos, vel) of the annotation's orbitList."""
@@ -307,6 +314,36 @@ def _swath_geometry(m: SceneModel, n: int) -> SwathGeometry:
     )
 
 
+def secondary_model(model: CircularOrbit, target: np.ndarray, offset_m: float) -> CircularOrbit:
+    """``model`` displaced by ``offset_m`` perpendicular to both the line of sight to ``target`` and the ECEF
+    velocity at the model epoch: a perpendicular baseline with no along-track part, so the zero-Doppler
+    times of a target barely differ. Positive = positive perpendicular baseline in ISCE's sign convention,
+    sign((LOS x B) . v) with B = secondary - reference."""
+    if offset_m == 0:
+        return model
+    p, v = (x[0] for x in model.state(0.0))  # at the epoch the ECEF and inertial axes coincide
+    los = (target - p) / np.linalg.norm(target - p)
+    d = np.cross(v, los)
+    d *= offset_m / np.linalg.norm(d)
+    u, si, ci = model.u0, math.sin(model.inc), math.cos(model.inc)
+    so, co = math.sin(model.node), math.cos(model.node)
+    r_hat = p / np.linalg.norm(p)
+    t_hat = np.array(
+        [
+            -math.sin(u) * co - math.cos(u) * ci * so,
+            -math.sin(u) * so + math.cos(u) * ci * co,
+            math.cos(u) * si,
+        ]
+    )
+    normal = np.array([si * so, -si * co, ci])
+    return dataclasses.replace(
+        model,
+        radial_offset=float(d @ r_hat),
+        along_offset=float(d @ t_hat),
+        normal_offset=float(d @ normal),
+    )
+
+
 def build(p: Params) -> SceneModel:
     """The scene model: timing, range layout, the orbit that sees the scene centre (at the DEM height there)
     at zero Doppler, right-looking, at the centre time and mid slant range, and the per-swath geometry."""
@@ -334,6 +371,7 @@ def build(p: Params) -> SceneModel:
         model=None,
     )
     m.model = solve_orbit(target, m.r_mid, m.t_mid_ref, p.ascending)
+    m.sec_model = secondary_model(m.model, target, float(p.secondary_orbit_offset_m))
     m.geo = m.orbit_for(scenes[0], 30.0)
     _platform(m)
     m.swath_geometry = {n: _swath_geometry(m, n) for n in swaths}

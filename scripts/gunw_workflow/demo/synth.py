@@ -17,10 +17,14 @@ Physics (documented again in truth.json):
 * Orbit: circular Keplerian orbit (a = 7071 km, i = 98.18 deg, sun-synchronous inclination for that radius),
   Earth rotation included (ECEF positions/velocities consistent), solved so that the scene centre (lat, lon,
   DEM height) is seen at zero Doppler, right-looking, at the centre time / mid slant range of the data.
-  The secondary flies the same Earth-fixed trajectory ``dt`` later (the 12-day repeat): zero baseline.
+  The secondary flies the same Earth-fixed trajectory ``dt`` later (the 12-day repeat), displaced by
+  ``secondary_orbit_offset_m`` perpendicular to the mid-scene line of sight (a perpendicular baseline of that
+  size; 0 = zero baseline).
 * Signal: complex Gaussian speckle shared by both dates, indexed by absolute azimuth line so burst overlaps agree;
-  reference = speckle + noise, secondary = delayed(speckle) * exp(-1j*phi) + noise (independent noise per image),
-  so reference * conj(secondary) has phase +phi. With ``range_delay`` the phase is applied as a true two-way delay
+  reference = speckle + noise, secondary = the same scatterers seen from the secondary orbit (band-limited
+  speckle moved to the secondary's pixel of each target on the DEM, times exp(-4j pi (r_sec - r_ref) / lambda))
+  * exp(-1j*phi) + noise (independent noise per image), so reference * conj(secondary), flattened by the
+  geometric range difference as topsApp's resampling does, has phase +phi. With ``range_delay`` the phase is applied as a true two-way delay
   (the speckle is shifted by phi * fs / (2 pi f0) samples, <0.03 px), i.e. non-dispersive: split-spectrum
   ionosphere estimates stay near zero.
 * phi(t, r) = 2 pi ramp_cycles (r - r0) / r_span + bump_rad exp(-[((t - t_mid) / (t_span / 6))^2 +
@@ -71,6 +75,7 @@ def generate_pair(
     dem_margin_deg: float = 0.03,
     dem_posting_arcsec: float = 1.0,
     dem_file_name: str = "dem.wgs84",
+    secondary_orbit_offset_m: float = 0.0,
 ) -> dict:
     """Write the pair, orbits, DEM and truth under ``outdir``; return a summary (also in truth/truth.json)."""
     outdir = Path(outdir)
@@ -98,6 +103,7 @@ def generate_pair(
             dem_margin_deg=dem_margin_deg,
             dem_posting_arcsec=dem_posting_arcsec,
             dem_file_name=dem_file_name,
+            secondary_orbit_offset_m=secondary_orbit_offset_m,
         )
     )
     d = DemoDir(outdir)
@@ -147,6 +153,12 @@ def main(argv=None) -> int:
     ap.add_argument("--no-range-delay", action="store_true", help="frequency-independent phase (as recorded)")
     ap.add_argument("--orbit-margin-s", type=float, default=600.0)
     ap.add_argument("--dem-margin-deg", type=float, default=0.03)
+    ap.add_argument(
+        "--secondary-orbit-offset-m",
+        type=float,
+        default=DEMO_DEFAULTS["secondary_orbit_offset_m"],
+        help="baseline: the secondary orbit displaced this far perpendicular to the mid-scene line of sight",
+    )
     args = ap.parse_args(argv)
     summary = generate_pair(
         args.outdir,
@@ -170,6 +182,7 @@ def main(argv=None) -> int:
         range_delay=not args.no_range_delay,
         orbit_margin_s=args.orbit_margin_s,
         dem_margin_deg=args.dem_margin_deg,
+        secondary_orbit_offset_m=args.secondary_orbit_offset_m,
     )
     print(json.dumps(summary["files"], indent=1))
     return 0

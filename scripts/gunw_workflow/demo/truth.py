@@ -46,7 +46,8 @@ def write_phase(truth: np.ndarray, grid: DemGrid, path: Path) -> None:
 
 
 def perpendicular_baseline(m: SceneModel) -> float:
-    """Zero by construction (same Earth-fixed trajectory); measured from the orbits, not assumed."""
+    """|Bperp| at the scene centre (``secondary_orbit_offset_m`` by construction, 0 for the same Earth-fixed
+    trajectory); measured from the orbits, not assumed."""
     ps_ref, _ = m.geo.interpolate(m.geo.seconds(m.t_mid_ref))
     o_sec = m.orbit_for(m.scenes[1], 30.0)
     t_sec, _ = og.zero_doppler(o_sec, m.target[None])
@@ -164,7 +165,10 @@ def summary(
             "expected_coherence": p.speckle_amplitude**2 / (p.speckle_amplitude**2 + p.noise_amplitude**2),
         },
         "orbit": {
-            "model": "circular Keplerian, Earth rotation included, same Earth-fixed trajectory for both dates",
+            "model": "circular Keplerian, Earth rotation included; the secondary repeats the reference's "
+            "Earth-fixed trajectory 12 days later, displaced by secondary_orbit_offset_m perpendicular to the "
+            "mid-scene line of sight and the velocity",
+            "secondary_orbit_offset_m": m.p.secondary_orbit_offset_m,
             "radius_m": ORBIT_RADIUS,
             "inclination_deg": INCLINATION_DEG,
             "ascending_node_time_reference": _ts(m.anx_time),

@@ -92,7 +92,17 @@ def topsproc_baselines(root: ET.Element) -> tuple[list[float], list[float]]:
 
 def isce_version_from_logs(*dirs) -> str | None:
     """ISCE release from topsApp logs ("ISCE VERSION = 2.6.5, ...") or None."""
-    pat = re.compile(r"ISCE VERSION = (\d+\.\d+\.\d+)")
+    return _first_log_match(re.compile(r"ISCE VERSION = (\d+\.\d+\.\d+)"), dirs)
+
+
+def double_marker_from_logs(*dirs) -> str | None:
+    """What the ISCE2 test double (tests/isce2_double) says of itself in its logs ("ISCE2 TEST DOUBLE = ..."),
+    or None: real ISCE2 never writes that line."""
+    return _first_log_match(re.compile(r"ISCE2 TEST DOUBLE = (.+?)\s*$"), dirs)
+
+
+def _first_log_match(pat: re.Pattern, dirs) -> str | None:
+    """Group 1 of the first line matching ``pat`` in the ``*.log`` files of ``dirs`` (in order), or None."""
     for d in dirs:
         d = Path(d)
         if not d.is_dir():

@@ -32,6 +32,7 @@ class Run:
     swapped: bool
     isce_version: str
     workflow_version: str
+    test_double: str | None  # what the ISCE2 test double wrote of itself in the logs; None for real ISCE2
     baselines: tuple[list, list]  # (parallel, perpendicular) of topsProc.xml
 
 
@@ -50,10 +51,36 @@ def _mean_of_data(run: Run, layer: str, land_only: bool = False) -> float:
     return finite_mean(a[keep])
 
 
+def wrap_degrees(x: float) -> float:
+    """An angle in degrees wrapped to (-180, 180]."""
+    return float(180.0 - (180.0 - x) % 360.0)
+
+
+def circular_mean_degrees(values) -> float:
+    """Mean direction of finite angles in degrees, in (-180, 180]; NaN if there are none."""
+    a = np.radians(np.asarray(values, dtype=float))
+    a = a[np.isfinite(a)]
+    if not a.size:
+        return float("nan")
+    return wrap_degrees(float(np.degrees(np.arctan2(np.sin(a).mean(), np.cos(a).mean()))))
+
+
+def _mean_azimuth_angle(run: Run) -> float:
+    """Mean of ISCE's LOS azimuth (from north) + 90 (ARIA's, from east), as a direction in (-180, 180]."""
+    az = run.data["los"][1]
+    return circular_mean_degrees(az[az != 0] + 90.0)
+
+
+def _processing_engine(run: Run) -> str:
+    if run.test_double:
+        return f"ISCE2 test double, not ISCE2: {run.test_double}"
+    return f"ISCE2 {run.isce_version} topsApp.py"
+
+
 def _source_statement(run: Run) -> str:
     return (
         "Contains modified Copernicus Sentinel data processed by ESA and ARIA NASA/JPL"
-        f" using the gunw-snakemake workflow version {run.workflow_version} with ISCE2 {run.isce_version}"
+        f" using the gunw-snakemake workflow version {run.workflow_version} with {_processing_engine(run)}"
     )
 
 
@@ -129,8 +156,9 @@ COMPUTED = {
     "roles_swapped": lambda run: np.int8(1 if run.swapped else 0),
     "mean_coherence": lambda run: _mean_of_data(run, "coherence"),
     "mean_incidence_angle": lambda run: finite_mean(run.data["los"][0][run.data["los"][0] != 0]),
-    # ISCE's azimuth is from north, ARIA's from east
-    "mean_azimuth_angle": lambda run: finite_mean(run.data["los"][1][run.data["los"][1] != 0]) + 90.0,
+    "mean_azimuth_angle": _mean_azimuth_angle,
+    "processing_engine": _processing_engine,
+    "made_with_test_double": lambda run: np.int8(1 if run.test_double else 0),
     "mean_parallel_baseline": lambda run: finite_mean(run.baselines[0]),
     "mean_perpendicular_baseline": lambda run: finite_mean(run.baselines[1]),
     "product_geometry_wkt": _product_geometry_wkt,

@@ -536,13 +536,16 @@ GLOBALS = {
     "ogr_layer_type": "POLYGON",
     "aria_frame_id": Computed("frame_id"),
     "topsapp_command_line_string": "topsApp.py topsApp.xml --dostep=<step> (one Snakemake rule per step)",
-    "isce2_topsapp_version": Computed("workflow_version"),
     "workflow_version": Computed("workflow_version"),
     "workflow_config": Computed("workflow_config"),
     "processing_settings": Computed(
         "product_options"
     ),  # the product options (attribute name kept for readers)
-    "isce2_version": Computed("isce_version"),
+    "isce2_version": Computed(
+        "isce_version"
+    ),  # the release the topsApp logs report (the double imitates one)
+    "processing_engine": Computed("processing_engine"),  # "ISCE2 <v> topsApp.py", or names the test double
+    "made_with_test_double": Computed("made_with_test_double"),  # int8 1 = ISCE2 test double, not ISCE2
     "isce_reference_is_gunw_secondary": Computed("roles_swapped"),
     "dataset_version": DATASET_VERSION,
     "mean_filtered_coherence_without_water_mask": Computed("mean_coherence"),

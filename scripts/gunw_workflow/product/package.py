@@ -17,17 +17,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import netCDF4
+import h5netcdf
+import h5py
 import numpy as np
-import shapely
-import shapely.wkt
-from shapely.geometry import Polygon, box
 
 from gunw_workflow.config import PYPROJECT
 from gunw_workflow.isce_io import orbit as og
 from gunw_workflow.isce_io import rasters as isce_io
 from gunw_workflow.layout import PRODUCT_FILES, TOPSAPP_PROPERTIES_JSON, PairDir
-from gunw_workflow.product import attributes, delivery, gunw_name, provenance
+from gunw_workflow.product import attributes, delivery, footprint, gunw_name, provenance
 from gunw_workflow.product import cubes as gc
 from gunw_workflow.product import gunw_layout as L
 from gunw_workflow.product import layers as layer_reader
@@ -85,20 +83,6 @@ def unwrapper_of(properties: dict) -> str:
         raise ValueError(
             f"the topsApp properties ({TOPSAPP_PROPERTIES_JSON}) hold no 'unwrapper name'"
         ) from None
-
-
-def bounding_polygon(orbit: og.Orbit, swaths, lat: np.ndarray, lon: np.ndarray) -> Polygon:
-    """Union of per-swath radar footprints (rdr2geo at h=0), clipped to the geocoded data grid extent."""
-    quads = gc.swath_footprint(orbit, swaths)
-    poly = shapely.union_all([Polygon(q).buffer(0) for q in quads])
-    hx, hy = abs(lon[1] - lon[0]) / 2, abs(lat[1] - lat[0]) / 2
-    grid = box(lon.min() - hx, lat.min() - hy, lon.max() + hx, lat.max() + hy)
-    poly = poly.intersection(grid)
-    if poly.geom_type != "Polygon":
-        poly = poly.convex_hull if poly.geom_type == "MultiPolygon" else poly
-    if poly.is_empty or poly.geom_type != "Polygon":
-        raise ValueError("radar footprint does not overlap the geocoded grid")
-    return shapely.set_precision(poly, 1e-7)
 
 
 def load_orbit(swaths, orbit_dir: Path | None, margin_s: float = 600.0) -> og.Orbit:
@@ -213,7 +197,7 @@ def geometry(passes: Passes, orbit_dir: Path | None, data: dict, timings: dict) 
     ref_orbit = load_orbit(passes.ref, orbit_dir)
     sec_orbit = load_orbit(passes.sec, orbit_dir)
     lat, lon = data["coords"][L.DATA]
-    poly = bounding_polygon(load_orbit(passes.isce_ref, orbit_dir), passes.ifg, lat, lon)
+    poly = footprint.data_footprint(footprint.valid_data_mask(data["values"]), lat, lon)
     quads = np.vstack(gc.swath_footprint(ref_orbit, passes.ref))
     grid = gc.cube_grid(quads[:, 0].min(), quads[:, 1].min(), quads[:, 0].max(), quads[:, 1].max())
     t = time.perf_counter()
@@ -367,6 +351,7 @@ def assemble(
         swapped=passes.swapped,
         isce_version=isce_v,
         workflow_version=workflow_version(),
+        test_double=isce_io.double_marker_from_logs(*log_dirs, topsapp_dir / "logs", topsapp_dir),
         baselines=_baselines(topsapp_dir),
     )
     return {
@@ -403,34 +388,30 @@ def _create_variable(grp, v: L.Var, sizes: dict):
     """The netCDF variable as the table declares it: dtype, fill, filters, chunking."""
     kwargs = {}
     if v.fill is not None:
-        kwargs["fill_value"] = np.array(v.fill, dtype=v.dtype)
-    dtype = str if v.dtype == "str" else v.dtype
+        kwargs["fillvalue"] = np.array(v.fill, dtype=v.dtype)
+    dtype = h5py.string_dtype("utf-8") if v.dtype == "str" else v.dtype  # netCDF-4 NC_STRING
     if v.dims and v.dtype not in ("str", "S1"):
-        kwargs.update(
-            zlib=v.filters["zlib"],
-            complevel=v.filters["complevel"],
-            shuffle=v.filters["shuffle"],
-            chunksizes=L.chunk_shape(v, sizes),
-        )
-    elif v.dims:
-        kwargs["contiguous"] = v.dtype == "S1"
-    return grp.createVariable(v.name, dtype, v.dims, **kwargs)
+        if v.filters["zlib"]:
+            kwargs.update(compression="gzip", compression_opts=v.filters["complevel"])
+        kwargs.update(shuffle=v.filters["shuffle"], chunks=L.chunk_shape(v, sizes))
+    # no filters and no chunk shape: HDF5 stores the variable contiguous (the char array, strings, scalars)
+    return grp.create_variable(v.name, v.dims, dtype, **kwargs)
 
 
 def _store(var, v: L.Var, value, sizes: dict) -> None:
     """Write ``value`` in the form the variable's role needs (char array, vlen strings, scalar, array)."""
     if v.role == "grid_mapping":
-        var.assignValue(0)
+        var[...] = np.asarray(0, dtype=v.dtype)
     elif v.dtype == "S1":
         n = sizes[v.dims[-1]]
-        var[:] = netCDF4.stringtochar(np.array([value], dtype=f"S{n}"))
+        var[:] = np.array([value], dtype=f"S{n}").view("S1").reshape(1, n)  # netCDF char array
     elif v.dtype == "str":
         if v.dims:
             var[:] = np.array(list(value), dtype=object)
         else:
             var[...] = np.array(str(value), dtype=object)
     elif not v.dims:
-        var.assignValue(np.asarray(value, dtype=v.dtype))
+        var[...] = np.asarray(value, dtype=v.dtype)
     else:
         arr = np.asarray(value)
         if arr.shape != tuple(sizes[d] for d in v.dims):
@@ -438,8 +419,18 @@ def _store(var, v: L.Var, value, sizes: dict) -> None:
         var[:] = arr.astype(v.dtype)
 
 
+def _node(nc, path: str):
+    """The group at ``path`` ("/" = the file)."""
+    return nc if path == "/" else nc[path]
+
+
+def _set_attrs(obj, attrs: dict) -> None:
+    for k, x in attrs.items():
+        obj.attrs[k] = _attr_value(x)
+
+
 def _write_variable(nc, v: L.Var, product: dict) -> None:
-    grp = nc if v.group == "/" else nc[v.group]
+    grp = _node(nc, v.group)
     sizes = {d: len(grp.dimensions[d]) if d in grp.dimensions else None for d in v.dims}
     missing = [d for d, n in sizes.items() if n is None]
     if missing:
@@ -448,28 +439,31 @@ def _write_variable(nc, v: L.Var, product: dict) -> None:
     if value is None and v.role != "grid_mapping":
         raise ValueError(f"{v.path}: no value to write")
     var = _create_variable(grp, v, sizes)
-    var.setncatts({k: _attr_value(x) for k, x in product["var_attrs"][v.path].items()})
+    _set_attrs(var, product["var_attrs"][v.path])
     _store(var, v, value, sizes)
 
 
 def write_netcdf(path: Path, product: dict) -> None:
-    """Create the netCDF exactly as the layout table declares (groups, dims, dtypes, fills, filters, chunks)."""
+    """Create the netCDF-4 file exactly as the layout table declares (groups, dims, dtypes, fills, filters,
+    chunks) with h5netcdf (HDF5 with netCDF-4 dimension scales). Its core API, not ``h5netcdf.legacyapi``: in
+    h5netcdf 1.8.2 a legacyapi group's ``name`` is its basename, and dimensions of groups nested two levels or
+    deeper are then created under a wrong HDF5 path (KeyError)."""
     layers = product["layers"]
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+    with h5netcdf.File(tmp, "w") as nc:
         for g in L.groups(layers):
             if g != "/":
-                nc.createGroup(g)
+                nc.create_group(g)
         for g, sizes in product["dims"].items():
-            grp = nc if g == "/" else nc[g]
+            grp = _node(nc, g)
             for d, n in sizes.items():
-                grp.createDimension(d, n)
+                grp.dimensions[d] = n
         for v in L.variables(layers):
             _write_variable(nc, v, product)
         for g, attrs in product["group_attrs"].items():
-            nc[g].setncatts({k: _attr_value(x) for k, x in attrs.items()})
-        nc.setncatts({k: _attr_value(x) for k, x in product["global_attrs"].items()})
+            _set_attrs(_node(nc, g), attrs)
+        _set_attrs(nc, product["global_attrs"])
     tmp.replace(path)
 
 

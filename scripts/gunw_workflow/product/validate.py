@@ -10,7 +10,6 @@ values, corrections, radar metadata, metadata JSON) follow the checklist items.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import json
 import math
@@ -58,71 +57,28 @@ def _raw(var):
     return var[...]
 
 
-# --- OGR through the GDAL library that ships inside the rasterio wheel ---------------------------------------------
+# --- GDAL's own Python bindings (osgeo), built against the system libgdal ----------------------------------------
 
 
-def _libgdal():
-    import rasterio  # noqa: F401 - loads libgdal and registers drivers
+def _gdal():
+    from osgeo import gdal
 
-    libdir = Path(rasterio.__file__).resolve().parent.parent / "rasterio.libs"
-    cands = sorted(libdir.glob("libgdal*.so*")) if libdir.is_dir() else []
-    names = [str(c) for c in cands] + ["libgdal.so"]
-    for n in names:
-        try:
-            lib = ctypes.CDLL(n)
-            lib.GDALAllRegister()
-            return lib
-        except OSError:
-            continue
-    return None
+    gdal.UseExceptions()
+    return gdal
 
 
 def ogr_bounding_polygon(path: str) -> str | None:
-    """WKT of feature 1 of OGR layer ``productBoundingBox`` (None when OGR cannot read it); raises if no GDAL."""
-    lib = _libgdal()
-    if lib is None:
-        raise RuntimeError("no GDAL library available for the OGR check")
-    lib.GDALOpenEx.restype = ctypes.c_void_p
-    lib.GDALOpenEx.argtypes = [
-        ctypes.c_char_p,
-        ctypes.c_uint,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-    ]
-    lib.GDALDatasetGetLayerByName.restype = ctypes.c_void_p
-    lib.GDALDatasetGetLayerByName.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.OGR_L_GetFeature.restype = ctypes.c_void_p
-    lib.OGR_L_GetFeature.argtypes = [ctypes.c_void_p, ctypes.c_longlong]
-    lib.OGR_F_GetGeometryRef.restype = ctypes.c_void_p
-    lib.OGR_F_GetGeometryRef.argtypes = [ctypes.c_void_p]
-    lib.OGR_G_ExportToWkt.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p)]
-    lib.OGR_F_Destroy.argtypes = [ctypes.c_void_p]
-    lib.GDALClose.argtypes = [ctypes.c_void_p]
-    lib.VSIFree.argtypes = [ctypes.c_void_p]
-    gdal_of_vector = 0x04
-    ds = lib.GDALOpenEx(str(path).encode(), gdal_of_vector, None, None, None)
-    if not ds:
-        return None
+    """WKT of feature 1 of OGR layer ``productBoundingBox``, read the way ARIA-tools reads it (None when OGR
+    cannot read it)."""
+    gdal = _gdal()
     try:
-        layer = lib.GDALDatasetGetLayerByName(ds, b"productBoundingBox")
-        if not layer:
-            return None
-        feat = lib.OGR_L_GetFeature(layer, 1)
-        if not feat:
-            return None
-        try:
-            geom = lib.OGR_F_GetGeometryRef(feat)
-            if not geom:
-                return None
-            out = ctypes.c_char_p()
-            lib.OGR_G_ExportToWkt(geom, ctypes.byref(out))
-            wkt = out.value.decode() if out.value else None
-            return wkt
-        finally:
-            lib.OGR_F_Destroy(feat)
-    finally:
-        lib.GDALClose(ds)
+        ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+    except RuntimeError:
+        return None
+    layer = ds.GetLayerByName("productBoundingBox")
+    feat = layer.GetFeature(1) if layer is not None else None
+    geom = feat.GetGeometryRef() if feat is not None else None
+    return geom.ExportToWkt() if geom is not None else None
 
 
 # --- checks -------------------------------------------------------------------------------------------------------
@@ -246,6 +202,21 @@ def check_globals(nc, layers: set[str]) -> list[str]:
             out.append(f"global version {v!r} not in 1b/1c")
         elif v != L.layout_version(layers):
             out.append(f"global version {v} but layers {sorted(layers)} need {L.layout_version(layers)}")
+    if "mean_azimuth_angle" in nc.ncattrs():
+        az = float(nc.getncattr("mean_azimuth_angle"))
+        if not (-180.0 < az <= 180.0):
+            out.append(f"global mean_azimuth_angle {az:g} outside (-180, 180] degrees")
+    return out
+
+
+def product_warnings(path) -> list[str]:
+    """What a valid product should still not be mistaken for: one made through the ISCE2 test double."""
+    out = []
+    with netCDF4.Dataset(str(path)) as nc:
+        attrs = nc.ncattrs()
+        if "made_with_test_double" in attrs and int(nc.getncattr("made_with_test_double")) == 1:
+            engine = _decode(nc.getncattr("processing_engine")) if "processing_engine" in attrs else "?"
+            out.append(f"made through the ISCE2 test double, not ISCE2 ({engine}): for testing only")
     return out
 
 
@@ -321,6 +292,9 @@ def _check_cubes(out: list, geom, info: dict) -> None:
         c = _raw(geom[name]).astype(np.float64)
         if not np.all(np.isfinite(c)):
             out.append(f"{L.GEOM}/{name} holds non-finite nodes")
+        if c.size and np.all(c == 0):
+            # e.g. a zero-baseline pair: consumers read the cube as 0 % valid (0 is the fill value)
+            out.append(f"{L.GEOM}/{name} is entirely 0 (fill)")
         if np.any(c == -9999):
             out.append(f"{L.GEOM}/{name} holds -9999 (failed) nodes")
         if name in ANGLE_CUBES and np.any(c == 0):
@@ -448,30 +422,32 @@ def check_bbox(nc, path: str, info: dict, use_ogr: bool = True) -> list[str]:
 
 
 def check_gdal(path: str, layers: set[str]) -> list[str]:
-    import rasterio
-
+    """GDAL's netCDF driver (osgeo bindings) opens the layers consumers read, with EPSG:4326 and the cube tags."""
+    gdal = _gdal()
     out = []
     targets = [f"{L.DATA}/unwrappedPhase", f"{L.GEOM}/incidenceAngle"]
     if "iono" in layers:
         targets.append(f"{L.IONO}/ionosphere")
     for sub in targets:
         try:
-            with rasterio.open(f"netcdf:{path}:{sub}") as ds:
-                if ds.driver != "netCDF":
-                    out.append(f"GDAL opened {sub} with driver {ds.driver}, not netCDF")
-                if ds.crs is None or ds.crs.to_epsg() != 4326:
-                    out.append(f"GDAL reports CRS {ds.crs} for {sub}, expected EPSG:4326")
-                if sub.endswith("incidenceAngle"):
-                    tags = ds.tags()
-                    if tags.get("NETCDF_DIM_EXTRA") != "{heightsMeta}":
-                        out.append(f"GDAL NETCDF_DIM_EXTRA of {sub} is {tags.get('NETCDF_DIM_EXTRA')}")
-                    want = "{" + ",".join(f"{h:g}" for h in L.CUBE_HEIGHTS) + "}"
-                    if tags.get("NETCDF_DIM_heightsMeta_VALUES") != want:
-                        out.append(
-                            f"GDAL heightsMeta values {tags.get('NETCDF_DIM_heightsMeta_VALUES')} != {want}"
-                        )
-        except Exception as exc:  # noqa: BLE001 - GDAL failure is the violation
+            ds = gdal.Open(f'NETCDF:"{path}":{sub}')
+        except RuntimeError as exc:
             out.append(f"GDAL cannot open {sub}: {exc}")
+            continue
+        driver = ds.GetDriver().ShortName
+        if driver != "netCDF":
+            out.append(f"GDAL opened {sub} with driver {driver}, not netCDF")
+        srs = ds.GetSpatialRef()
+        epsg = srs.GetAuthorityCode(None) if srs is not None else None
+        if epsg != "4326":
+            out.append(f"GDAL reports CRS EPSG:{epsg} for {sub}, expected EPSG:4326")
+        if sub.endswith("incidenceAngle"):
+            tags = ds.GetMetadata()
+            if tags.get("NETCDF_DIM_EXTRA") != "{heightsMeta}":
+                out.append(f"GDAL NETCDF_DIM_EXTRA of {sub} is {tags.get('NETCDF_DIM_EXTRA')}")
+            want = "{" + ",".join(f"{h:g}" for h in L.CUBE_HEIGHTS) + "}"
+            if tags.get("NETCDF_DIM_heightsMeta_VALUES") != want:
+                out.append(f"GDAL heightsMeta values {tags.get('NETCDF_DIM_heightsMeta_VALUES')} != {want}")
     return out
 
 
@@ -663,6 +639,9 @@ def main(argv=None):
     if name and name.startswith("@"):
         name = Path(name[1:]).read_text().strip()
     problems = validate(a.gunw, name=name, json_path=a.json, png_path=a.png, use_ogr=not a.no_ogr)
+    if Path(a.gunw).exists() and not any(p.startswith("not a readable") for p in problems):
+        for w in product_warnings(a.gunw):
+            print(f"warning: {w}", file=sys.stderr)
     if problems:
         if a.delivery_record:
             delivery.withdraw(a.delivery_record)  # an older valid product of this pair is not this one

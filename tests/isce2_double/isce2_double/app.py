@@ -14,6 +14,11 @@ import sys
 from . import config, state, steps
 
 ISCE_BANNER = "ISCE VERSION = 2.6.5, RELEASE_SVN_REVISION = ,RELEASE_DATE = 20260630, CURRENT_SVN_REVISION = "
+# Not ISCE's: the double says what it is in every log next to the imitated banner, so products made through it
+# can be told from real runs (isce_io.rasters.test_double_from_logs; the packager records it).
+TEST_DOUBLE_MARKER = (
+    "ISCE2 TEST DOUBLE = tests/isce2_double imitating topsApp.py 2.6.5 (not ISCE2: cheap stand-in rasters)"
+)
 
 
 def log_line(msg: str, level: str = "INFO", name: str = "isce.insar") -> str:
@@ -57,9 +62,11 @@ def step_range(opts: list[str]) -> tuple[int, int]:
 def _start_logs(step_mode: bool) -> None:
     with open("isce.log", "a") as fh:
         fh.write(log_line(ISCE_BANNER))
+        fh.write(log_line(TEST_DOUBLE_MARKER))
     open("topsinsar.log", "w").close()  # ISCE re-opens its (empty) application log in every process
     os.utime("topsinsar.log")
     print(ISCE_BANNER)
+    print(TEST_DOUBLE_MARKER)
     print("Step processing" if step_mode else "Processing all steps")
 
 

@@ -49,6 +49,16 @@ def step_fineoffsets(ctx: Context) -> None:
             isceio.write_image(os.path.join(d, f"range_{nn(i)}.off"), rg, "FLOAT", "BIP", "bip")
 
 
+def flattening(rb: dict, sb: dict, rg: np.ndarray) -> np.ndarray:
+    """ISCE's resamp_slc ``flatten``: exp(+j 4 pi / lambda (r_sec - r_ref)) at every reference pixel, r_sec the
+    secondary range of the pixel's target (its starting range + (sample + range offset) x spacing), so that
+    reference x conj(resampled secondary) keeps no geometric (flat-earth and topographic) phase."""
+    samples = np.arange(rg.shape[1])[None, :]
+    r_ref = rb["starting_range"] + samples * rb["range_pixel_size"]
+    r_sec = sb["starting_range"] + (samples + rg) * sb["range_pixel_size"]
+    return np.exp(4j * np.pi / sb["wavelength"] * (r_sec - r_ref)).astype(np.complex64)
+
+
 def coreg_product(ref: dict, r0i: int, cnt: int, directory: str, kind: str, suffix: str) -> dict:
     """The reference product restricted to the common bursts, images ``<directory>/burst_NN.<suffix>``."""
     prod = copy.deepcopy(ref)
@@ -79,7 +89,7 @@ def step_fineresamp(ctx: Context) -> None:
             sslc = read_slc(sb["image"]["file_name"])
             L = np.arange(az.shape[0])[:, None] + az
             S = np.arange(az.shape[1])[None, :] + rg
-            out = proc.resample(sslc, L, S)
+            out = proc.resample_sinc_range(sslc, L, S) * flattening(ref["bursts"][i], sb, rg)
             out[~valid_mask(prod["bursts"][k])] = 0
             isceio.write_image(os.path.join(d, f"burst_{nn(i)}.slc"), out, "CFLOAT", "BIP", "slc", "slcimage")
         refxml = os.path.join(ctx.state["referenceSlcProduct"], f"IW{swath}.xml")

@@ -62,10 +62,23 @@ class Orbit:
 
 
 def rdr2geo(orbit: Orbit, t, rng, height=0.0, right_looking: bool = True):
-    """Ground point (lat, lon, h) seen at zero Doppler at times ``t`` (s) and slant ranges ``rng`` (m)."""
+    """Ground point (lat, lon, h) seen at zero Doppler at times ``t`` (s) and slant ranges ``rng`` (m), at
+    ellipsoidal height ``height``: the scaled-ellipsoid solution, its height error (O(h e^2)) corrected
+    until below 1 mm."""
     t, rng, height = np.broadcast_arrays(
         np.asarray(t, float), np.asarray(rng, float), np.asarray(height, float)
     )
+    goal = height.copy()
+    for _ in range(5):
+        lat, lon, h = _rdr2geo_scaled(orbit, t, rng, height, right_looking)
+        if np.max(np.abs(h - goal), initial=0.0) < 1e-3:
+            break
+        height = height + (goal - h)
+    return lat, lon, h
+
+
+def _rdr2geo_scaled(orbit: Orbit, t, rng, height, right_looking: bool):
+    """The point at ``rng`` on the ellipsoid with semi-axes (a + height, b + height)."""
     pos, vel = orbit.pv(t)
     vhat = vel / np.linalg.norm(vel, axis=-1, keepdims=True)
     down = -pos + np.sum(pos * vhat, axis=-1, keepdims=True) * vhat

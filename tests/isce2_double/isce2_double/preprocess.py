@@ -197,18 +197,26 @@ def _common_run(rm: list, sm: list, blen: float) -> tuple[int, int, int]:
 
 
 def _baseline_at(ref: dict, sec: dict, ro, so, rmid, i: int, j: int) -> tuple[float, float]:
-    """(parallel, perpendicular) baseline at mid-range of reference burst i / secondary burst j."""
+    """(parallel, perpendicular) baseline at mid-range of reference burst i / secondary burst j, as ISCE's
+    runComputeBaseline computes them: the secondary position at the target's zero-Doppler time with its
+    along-track part removed, Bpar from the law of cosines with the secondary's range (so NaN for a zero
+    baseline, as ISCE writes), Bperp signed by (LOS x B) . v_ref."""
     b = ref["bursts"][i]
     rng = b["starting_range"] + 0.5 * (b["samples"] - 1) * b["range_pixel_size"]
     lat, lon, h = geometry.rdr2geo(ro, rmid[0], rng)
     tgt = geometry.llh_to_xyz(lat, lon, h)
-    ts, _ = geometry.geo2rdr(so, lat, lon, h, so.sec(sec["bursts"][j]["sensing_start"]))
-    sp = so.pv(ts)[0]
-    base = sp - rmid[1]
-    los = (tgt - rmid[1]) / rng
-    par = float(np.dot(base, los))
-    perp = float(np.sqrt(max(np.dot(base, base) - par**2, 0.0)))
-    return par, perp
+    ts, srng = geometry.geo2rdr(so, lat, lon, h, so.sec(sec["bursts"][j]["sensing_start"]))
+    mpos, mvel = rmid[1], rmid[2]
+    vhat = mvel / np.linalg.norm(mvel)
+    spos = so.pv(ts)[0]
+    spos = spos - np.dot(spos - mpos, vhat) * vhat
+    aa = np.linalg.norm(spos - mpos)  # numpy float: 0 / 0 -> NaN like ISCE, not ZeroDivisionError
+    with np.errstate(invalid="ignore", divide="ignore"):
+        costheta = (rng * rng + aa * aa - np.float64(srng) ** 2) / (2.0 * rng * aa)
+        par = aa * costheta
+        perp = aa * np.sqrt(1.0 - costheta * costheta)
+    direction = np.sign(np.dot(np.cross(tgt - mpos, spos - mpos), mvel))
+    return float(par), float(direction * perp)
 
 
 def match_bursts(ref: dict, sec: dict):

@@ -94,6 +94,28 @@ def resample(a: np.ndarray, lines: np.ndarray, samples: np.ndarray, order: int =
     return ndimage.map_coordinates(a, coords, order=order, mode="constant", cval=0.0).astype(a.dtype)
 
 
+def resample_sinc_range(a: np.ndarray, lines: np.ndarray, samples: np.ndarray, taps: int = 8) -> np.ndarray:
+    """Complex ``a`` at fractional (line, sample): a ``taps``-point Hann-windowed sinc in range (like ISCE's
+    complex resampler: sub-sample range offsets of a band-limited SLC must not decorrelate it), linear
+    between the two nearest lines in azimuth; 0 where the kernel leaves the image."""
+    h, w = a.shape
+    k0 = np.floor(samples).astype(int)
+    frac = samples - k0
+    j = np.arange(-taps // 2 + 1, taps // 2 + 1)  # e.g. -3 .. 4
+    x = frac[..., None] - j
+    kern = np.sinc(x) * (0.5 + 0.5 * np.cos(np.pi * x / (taps / 2 + 1)))
+    kern /= kern.sum(axis=-1, keepdims=True)
+    cols = k0[..., None] + j
+    l0 = np.floor(lines).astype(int)
+    fl = (lines - l0)[..., None]
+    inside = (cols.min(-1) >= 0) & (cols.max(-1) < w) & (l0 >= 0) & (l0 + 1 < h)
+    cols = np.clip(cols, 0, w - 1)
+    la, lb = np.clip(l0, 0, h - 1)[..., None], np.clip(l0 + 1, 0, h - 1)[..., None]
+    rows = (1 - fl) * a[la, cols] + fl * a[lb, cols]
+    out = np.einsum("...k,...k->...", rows, kern)
+    return np.where(inside, out, 0).astype(a.dtype)
+
+
 def coarse_grid_eval(fn, lines: int, samples: int, step: int = 32):
     """Evaluate fn(line_idx, sample_idx) -> tuple of arrays on a coarse grid and interpolate bilinearly."""
     li = np.unique(np.r_[np.arange(0, lines, step), lines - 1]).astype(float)

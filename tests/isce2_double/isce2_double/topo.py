@@ -79,9 +79,14 @@ def _burst_geometry(orb: geometry.Orbit, b: dict, height):
         t = t0 + L * b["dt"]
         r = b["starting_range"] + S * b["range_pixel_size"]
         lat, lon, h = geometry.rdr2geo(orb, t, r, 0.0)
-        h = height(lat, lon)
-        if np.any(h != 0):
+        # like ISCE's topo, iterate until the point lies on the DEM at its own position: on a slope the
+        # height at the h = 0 position is not the height where the range sphere meets the terrain
+        for _ in range(10):
+            h = height(lat, lon)
             lat, lon, _ = geometry.rdr2geo(orb, t, r, h)
+            if np.max(np.abs(height(lat, lon) - h)) < 1e-3:
+                break
+        h = height(lat, lon)
         inc, az = geometry.los_angles(orb, t, lat, lon, h)
         return lat, lon, h, inc, az
 
