@@ -18,7 +18,7 @@ Calibration (documented so it can be redone):
   * Reference job: a full GUNW frame, 27 bursts (3 swaths x 9), 90 m, 4 OpenMP threads. HyP3 records 1.8-2.7 h
     and ~16 GB for it; the per-burst minutes below sum to ~2.6 h for the steps of the standard product
     (ionosphere on, ESD and dense offsets off), and the largest memory request (ionosphere) is ~16 GB.
-  * Relative weights between steps: the recorded ISCE2 2.6.5 run (../shared/isce2-recorded/esd/steps.tsv, the
+  * Relative weights between steps: the recorded ISCE2 2.6.5 run (docs/isce2-steps.md; its ESD variant, the
     widest bursts) wall times minus ~0.55 s process start-up; disk per burst from its bytes written (topo writes
     ~36 % of all bytes: lat/lon/hgt/los at full resolution, ~1.3 GB per real burst), scaled to 100-150 GB per GUNW.
   * topo thread scaling: 63 -> 23 -> 8 -> 4 min for 1 -> 4 -> 16 -> 64 threads fits time ~ threads^-0.73

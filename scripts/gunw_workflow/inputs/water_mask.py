@@ -3,7 +3,7 @@
 Source choice (documented deviation from the reference's Pekel/JRC tiles via tile_mate): the Natural Earth 1:10 m
 land polygons (public domain, one ~3 MB zip, v5.1.x). Why: it is a single static file that is fetched once into
 the cache and verified, never hangs on thousands of tile requests, needs no credentials, has no latitude limit
-(SWBD stops at 60 N), and the same file is staged in ../shared/data so tests replay it on the loopback server.
+(SWBD stops at 60 N), and tests replay a recorded copy of it on the loopback server (docs/inputs.md).
 Cost: coarser coastlines (1:10 m) and no inland water bodies smaller than the polygons' holes; the mask only
 steers the ionosphere filtering, so this is a quality, not a correctness, trade-off.
 

@@ -1,7 +1,7 @@
 """The one table of ISCE2 topsApp's 24 steps: what each writes, what invalidates it, what is heavy.
 
 Rules (workflow/rules/topsapp.smk) are generated from STEPS; the step runner (topsapp/run_step.py) verifies outputs from it; the
-tests check it against the real recording in ../shared/isce2-recorded/. File names come from that recording
+tests check it against a recording of real ISCE2 runs (docs/isce2-steps.md). File names come from that recording
 (ISCE2 2.6.5) and from docs/isce2-steps.md §1, §3, §6.
 
 `settings` everywhere is the dict of topsApp properties rendered from the config (topsapp_xml.topsapp_properties):
