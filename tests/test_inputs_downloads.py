@@ -242,19 +242,25 @@ def test_dem_topo_and_geocode_isce_rasters(services, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------- water mask
-def test_water_mask_from_replayed_natural_earth(services, tmp_path):
+def test_water_mask_from_pekel_tiles_and_replayed_natural_earth(services, tmp_path):
+    """The mask comes from the (synthetic) Pekel tile; the real Natural Earth zip, truncated once, only feeds
+    the water-fraction warning."""
+    import pekel_tiles
+
     src = loopback.DATA / "DockerizedTopsApp/isce2_topsapp/data/ne_10m_land.zip"
     services.lb.add_file("naciscdn.org", "/naturalearth/10m/physical/ne_10m_land.zip", src)
     services.lb.fault("naciscdn.org", "ne_10m_land", ["truncate"])
+    pekel_tiles.serve(services.lb, tmp_path, ["120W_40N"], lambda lon, lat: np.where(lon > -118.0, 100, 0))
     out = tmp_path / "wm" / "water_mask.wgs84"
     argv = ["--bounds", "-119", "33", "-117", "34", "--out", str(out), "--source", str(tmp_path / "ne.zip")]
+    argv += ["--tile-dir", str(tmp_path / "pekel")]
     assert (
         download_water_mask.main(argv + ["--base-url", services.url, "--tries", "3", "--backoff", "0"]) == 0
     )
     mask = np.fromfile(out, dtype="uint8").reshape(1200, 2400)
-    assert set(np.unique(mask)) == {0, 255}
-    assert mask[-1, 0] == 255 and mask[0, -1] == 0  # Pacific south-west, land north-east (Los Angeles area)
+    assert (mask[:, :1200] == 0).all() and (mask[:, 1200:] == 255).all()
     assert services.lb.count("naciscdn.org") == 2
+    assert services.lb.count("storage.googleapis.com") == 1
 
 
 # ------------------------------------------------------------------------------------------------- AUX_CAL

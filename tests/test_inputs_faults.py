@@ -22,9 +22,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import loopback
+import pekel_tiles
 from gunw_workflow.inputs import aux_cal, check_pair, dem_download, http_fetch, orbits, slc, water_mask
 from inputs_support import (
     EDL_PASS,
@@ -42,6 +44,7 @@ TILE = "Copernicus_DSM_COG_10_N54_00_W165_00_DEM"  # the smaller staged GLO-30 t
 TILE_BOUNDS = ["-165", "54.9", "-164.9", "55"]
 NE_LAND = loopback.DATA / "DockerizedTopsApp/isce2_topsapp/data/ne_10m_land.zip"
 NE_HOST, NE_PATH = "naciscdn.org", "/naturalearth/10m/physical/ne_10m_land.zip"
+PEKEL_TILE = "120W_40N"  # the water-mask source over the bounds of water_run (synthetic, see pekel_tiles)
 CLOSED = "http://127.0.0.1:9"  # nothing listens: every connection is refused (an offline machine's failure)
 NET = ["--tries", "2", "--backoff", "0", "--timeout", "0.3"]  # one fault, then success
 
@@ -64,6 +67,11 @@ AUX_ZIP = _aux_zip()
 def svc(tmp_path_factory):
     s = Services(tmp_path_factory.mktemp("fault_services"))
     s.lb.add_file(NE_HOST, NE_PATH, NE_LAND)
+    noise = np.random.default_rng(0)  # incompressible: a fault in the middle hits deflate data
+    tile_dir = tmp_path_factory.mktemp("pekel")
+    s.pekel = pekel_tiles.serve(
+        s.lb, tile_dir, [PEKEL_TILE], lambda lon, lat: noise.integers(0, 101, lon.shape)
+    )
     for url in aux_cal.SOURCES["S1A"]:
         host, path = url.split("/", 3)[2], "/" + url.split("/", 3)[3]
         s.lb.add_file(host, path, AUX_ZIP)
@@ -144,22 +152,12 @@ def geoid_run(svc, tmp: Path, base: str) -> Run:
 
 
 def water_run(svc, tmp: Path, base: str) -> Run:
-    src = tmp / "cache/static/ne_10m_land.zip"
-    out = tmp / "cache/water_mask/pair_x/water_mask.wgs84"
-    argv = [
-        "--bounds",
-        "-119",
-        "33",
-        "-118",
-        "34",
-        "--out",
-        str(out),
-        "--source",
-        str(src),
-        "--base-url",
-        base,
-    ]
-    return Run(argv + NET, src, NE_LAND.read_bytes(), tmp / "cache", water_mask.main)
+    tile = svc.pekel[PEKEL_TILE]
+    out = tmp / "cache/static/pekel" / tile["url"].rsplit("/", 1)[-1]
+    mask = tmp / "cache/water_mask/pair_x/water_mask.wgs84"
+    argv = ["--bounds", "-119", "33", "-118", "34", "--out", str(mask), "--tile-dir", str(out.parent)]
+    argv += ["--source", str(tmp / "cache/static/ne_10m_land.zip"), "--base-url", base]
+    return Run(argv + NET, out, tile["bytes"], tmp / "cache", water_mask.main)
 
 
 def aux_run(svc, tmp: Path, base: str) -> Run:
@@ -193,7 +191,7 @@ HOSTS = {
     "orbit": (loopback.ORBIT_HOST, "/AUX_RESORB/S1A_OPER"),
     "DEM tile": (loopback.GLO30_HOST, TILE),
     "geoid": (loopback.GEOID_HOST, loopback.GEOID_PATH),
-    "water mask": (NE_HOST, NE_PATH),
+    "water mask": ("storage.googleapis.com", f"occurrence_{PEKEL_TILE}"),
     "AUX_CAL": (aux_cal.SOURCES["S1A"][0].split("/")[2], "/AUX_CAL/"),
 }
 
@@ -452,9 +450,10 @@ CASES = [
     ),
     Case("geoid", "HTTP 404 (host moved)", "clear failure", ["404"] * 9, message="HTTP 404"),
     # water mask
-    Case("water mask", "reset in the middle of the zip", "recovered", ["reset-mid"]),
-    Case("water mask", "64 corrupt bytes in the middle (zip CRC)", "recovered", ["corrupt-mid"]),
-    Case("water mask", "poisoned cache (zip corrupted on disk)", "recovered", inject=poisoned(water_run)),
+    Case("water mask", "reset in the middle of the Pekel tile", "recovered", ["reset-mid"]),
+    Case("water mask", "64 corrupt bytes in the middle (deflate data)", "recovered", ["corrupt-mid"]),
+    Case("water mask", "truncated tile", "recovered", ["truncate"]),
+    Case("water mask", "poisoned cache (tile corrupted on disk)", "recovered", inject=poisoned(water_run)),
     Case(
         "water mask",
         "no permission on the cache",

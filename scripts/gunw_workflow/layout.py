@@ -229,6 +229,11 @@ class CacheDir:
         return _join(self.root, "static", "ne_10m_land.zip")
 
     @property
+    def pekel_tiles(self) -> str:
+        """The JRC/Pekel occurrence 2021 tiles the water masks of every frame are cut from."""
+        return _join(self.root, "static", "pekel_water_occurrence_2021")
+
+    @property
     def aux_cal(self) -> str:
         return _join(self.root, "aux_cal")
 

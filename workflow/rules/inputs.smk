@@ -132,7 +132,7 @@ rule resample_dem:
 
 
 rule download_water_mask:
-    """Water mask per frame for the ionosphere step (Natural Earth 10 m land polygons; 255 = water)."""
+    """Water mask per frame for the ionosphere step (Pekel occurrence >= 95 % via tile_mate; 255 = water)."""
     input:
         pair_json=inputs_dem_pair_json,
     output:
@@ -148,8 +148,9 @@ rule download_water_mask:
         downloads=1,
     params:
         source=CACHE.land_polygons,
+        tiles=CACHE.pekel_tiles,
         net=lambda w, output: inputs_net_args("dem_base_url"),
         out=lambda w, output: output[0],
     shell:
-        "gunw download-water-mask --pair-json {input.pair_json:q} --source {params.source:q}"
-        " --out {params.out:q} {params.net} --log {log:q}"
+        "gunw download-water-mask --pair-json {input.pair_json:q} --tile-dir {params.tiles:q}"
+        " --source {params.source:q} --out {params.out:q} {params.net} --log {log:q}"
