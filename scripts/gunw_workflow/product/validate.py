@@ -5,6 +5,11 @@ The structural checks (groups, variables, dtypes, dims, fills, attributes, compr
 no-data rules and the global attributes come from the same ``gunw_layout`` table the writer uses; the semantic
 checks (name grammar and its agreement with the content, coordinates, bounding polygon via OGR, cube heights and
 values, corrections, radar metadata, metadata JSON) follow the checklist items.
+
+The file is read the way Python consumers read GUNWs: xarray with the h5netcdf engine, one group at a time
+(``open_dataset(group=...)``, raw values: no CF decoding), the group tree listed with h5netcdf's core API (its
+``legacyapi`` mis-handles groups nested two levels or more in 1.8.2). ``_Product``/``_Group``/``_Var`` give the
+checks one small interface over that. OGR reads the bounding polygon and GDAL's netCDF driver the layers (osgeo).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import math
 import sys
 from pathlib import Path
 
-import netCDF4
 import numpy as np
 
 from gunw_workflow.product import delivery, gunw_name
@@ -53,8 +57,121 @@ def _group(nc, path):
 
 
 def _raw(var):
-    var.set_auto_maskandscale(False)
-    return var[...]
+    return var.raw()
+
+
+# --- the product through xarray (h5netcdf engine) -----------------------------------------------------------------
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+RAW = {"decode_cf": False, "mask_and_scale": False, "decode_times": False, "decode_coords": False}
+
+
+class _Var:
+    """One variable: its stored values (no fill masking, no scaling), attributes and storage layout."""
+
+    def __init__(self, xv):
+        self._v, self._values = xv, None
+        self.dimensions = tuple(xv.dims)
+        self.shape = tuple(xv.shape)
+        self.dtype = str if xv.dtype.kind in "UO" else xv.dtype  # xarray reads variable-length strings as <U
+
+    def ncattrs(self) -> list[str]:
+        return list(self._v.attrs)
+
+    def getncattr(self, key):
+        return self._v.attrs[key]
+
+    def raw(self):
+        if self._values is None:
+            a = self._v.values
+            self._values = a.item() if a.ndim == 0 and a.dtype.kind in "UO" else a
+        return self._values
+
+    def filters(self) -> dict:
+        e = self._v.encoding
+        return {
+            "zlib": bool(e.get("zlib", False)),
+            "shuffle": bool(e.get("shuffle", False)),
+            "complevel": int(e.get("complevel") or 0),
+        }
+
+    def chunking(self):
+        e = self._v.encoding
+        return "contiguous" if e.get("contiguous") or not e.get("chunksizes") else list(e["chunksizes"])
+
+
+class _Group:
+    def __init__(self, product: _Product, path: str):
+        ds = product.dataset(path)
+        self._product, self.path = product, path
+        self.variables = {k: _Var(v) for k, v in ds.variables.items()}
+        self.dimensions = dict(ds.sizes)
+        self._attrs = ds.attrs
+        self.groups = {n: None for n in product.children[path]}  # names; nc[path] opens one
+
+    def ncattrs(self) -> list[str]:
+        return list(self._attrs)
+
+    def getncattr(self, key):
+        return self._attrs[key]
+
+    def __getitem__(self, key: str):
+        if key in self.variables:
+            return self.variables[key]
+        full = key if key.startswith("/") else f"{self.path.rstrip('/')}/{key}"
+        return self._product.group(full)
+
+
+class _Product(_Group):
+    """The whole file: the group tree from h5netcdf, each group opened with xarray when first asked for."""
+
+    def __init__(self, path: str):
+        import h5netcdf
+
+        with open(path, "rb") as fh:
+            if fh.read(8) != HDF5_SIGNATURE:
+                raise OSError("not an HDF5 file (netCDF-4 files are HDF5)")
+        self.file, self.children, self._datasets, self._groups = path, {}, {}, {}
+        with h5netcdf.File(path, "r") as f:
+            stack = [("/", f)]
+            while stack:
+                gpath, g = stack.pop()
+                self.children[gpath] = list(g.groups)
+                stack += [(f"{gpath.rstrip('/')}/{n}", sub) for n, sub in g.groups.items()]
+        super().__init__(self, "/")
+
+    def dataset(self, path: str):
+        import xarray as xr
+
+        if path not in self._datasets:
+            self._datasets[path] = xr.open_dataset(self.file, group=path, engine="h5netcdf", **RAW)
+        return self._datasets[path]
+
+    def group(self, path: str) -> _Group:
+        path = "/" + path.strip("/")
+        if path not in self.children:
+            raise KeyError(path)
+        if path not in self._groups:
+            self._groups[path] = self if path == "/" else _Group(self, path)
+        return self._groups[path]
+
+    def close(self) -> None:
+        for ds in self._datasets.values():
+            ds.close()
+        self._datasets.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def chartostring(raw: np.ndarray) -> str:
+    """The first string of a char (S1) array: its last axis joined, trailing NULs dropped."""
+    if not raw.size:
+        return ""
+    return b"".join(raw.reshape(-1, raw.shape[-1])[0].tolist()).rstrip(b"\0").decode()
 
 
 # --- GDAL's own Python bindings (osgeo), built against the system libgdal ----------------------------------------
@@ -149,7 +266,7 @@ def _check_storage(out: list, v: L.Var, var, grp) -> None:
     for k in ("zlib", "shuffle", "complevel"):
         if f.get(k) != v.filters[k]:
             out.append(f"{v.path} filter {k}={f.get(k)} != {v.filters[k]}")
-    sizes = {d: len(grp.dimensions[d]) if d in grp.dimensions else var.shape[i] for i, d in enumerate(v.dims)}
+    sizes = dict(zip(v.dims, var.shape, strict=True))
     want = L.chunk_shape(v, sizes)
     got = var.chunking()
     if got == "contiguous" or tuple(got) != tuple(want):
@@ -212,7 +329,7 @@ def check_globals(nc, layers: set[str]) -> list[str]:
 def product_warnings(path) -> list[str]:
     """What a valid product should still not be mistaken for: one made through the ISCE2 test double."""
     out = []
-    with netCDF4.Dataset(str(path)) as nc:
+    with _Product(str(path)) as nc:
         attrs = nc.ncattrs()
         if "made_with_test_double" in attrs and int(nc.getncattr("made_with_test_double")) == 1:
             engine = _decode(nc.getncattr("processing_engine")) if "processing_engine" in attrs else "?"
@@ -383,9 +500,7 @@ def check_bbox(nc, path: str, info: dict, use_ogr: bool = True) -> list[str]:
     v = nc["productBoundingBox"]
     if v.dtype != np.dtype("S1"):
         return out  # reported by the structure check
-    raw = netCDF4.chartostring(_raw(v))
-    text = raw.flat[0] if raw.size else ""
-    text = text.decode() if isinstance(text, bytes) else str(text)
+    text = chartostring(_raw(v))
     try:
         poly = shapely.wkt.loads(text)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a violation
@@ -452,8 +567,9 @@ def check_gdal(path: str, layers: set[str]) -> list[str]:
 
 
 def check_xarray(path: str, layers: set[str]) -> list[str]:
-    """Python users and xarray-based consumers open GUNWs with xarray's h5netcdf engine, one group at a time:
-    every group must open that way, and a layer read so must equal what netCDF4 reads (fill -> NaN)."""
+    """Python users open GUNWs with xarray's h5netcdf engine, one group at a time and CF-decoded: every group must
+    open that way, and unwrappedPhase read so (fill -> NaN) must equal what GDAL's netCDF driver reads (libnetcdf,
+    an independent reader of the same bytes)."""
     import xarray as xr
 
     out = []
@@ -470,10 +586,16 @@ def check_xarray(path: str, layers: set[str]) -> list[str]:
         return out
     with xr.open_dataset(path, group=L.DATA, engine="h5netcdf") as ds:
         via_xarray = ds["unwrappedPhase"].values.astype("f8")
-    with netCDF4.Dataset(path) as nc:
-        via_netcdf4 = np.ma.filled(_group(nc, L.DATA)["unwrappedPhase"][:].astype("f8"), np.nan)
-    if not np.array_equal(via_xarray, via_netcdf4, equal_nan=True):
-        out.append("unwrappedPhase read with xarray (h5netcdf) differs from netCDF4's")
+        fill = ds["unwrappedPhase"].encoding.get("_FillValue")
+    gdal = _gdal()
+    try:
+        via_gdal = gdal.Open(f'NETCDF:"{path}":{L.DATA}/unwrappedPhase').ReadAsArray().astype("f8")
+    except RuntimeError as exc:
+        return [f"GDAL cannot read {L.DATA}/unwrappedPhase: {exc}"]
+    if fill is not None:
+        via_gdal[via_gdal == fill] = np.nan
+    if not np.array_equal(via_xarray, via_gdal, equal_nan=True):
+        out.append("unwrappedPhase read with xarray (h5netcdf) differs from GDAL's netCDF driver")
     return out
 
 
@@ -578,10 +700,8 @@ def _optional_layers_present(nc) -> set[str]:
 
 
 def _check_netcdf(nc, path: str, name: str, use_ogr: bool) -> tuple[list[str], set[str] | None]:
-    """Everything read through netCDF4 (and OGR); the layers are None when the options are incomplete."""
+    """Everything read through xarray (and OGR); the layers are None when the options are incomplete."""
     out = []
-    if nc.data_model != "NETCDF4":
-        out.append(f"data model {nc.data_model}, expected NETCDF4")
     options, problems = options_from_file(nc)
     if problems:
         return out + problems + gunw_name.name_problems(name), None
@@ -602,8 +722,8 @@ def validate(path, name: str | None = None, json_path=None, png_path=None, use_o
     path = str(path)
     name = name or Path(path).name
     try:
-        nc = netCDF4.Dataset(path)
-    except OSError as exc:
+        nc = _Product(path)
+    except (OSError, ValueError) as exc:
         return [f"not a readable netCDF-4 file: {exc}"]
     with nc:
         out, layers = _check_netcdf(nc, path, name, use_ogr)
