@@ -322,6 +322,27 @@ def test_cli_exit_codes(broken_copy, tmp_path):
     assert validate_gunw.main([str(path), "--name", name]) == 1
 
 
+def test_recorded_zero_baseline_run_fails_exactly_the_two_baseline_cube_checks(packaged, capsys):  # noqa: F811
+    """The real ISCE2 recording (../shared/isce2-recorded/standard) is a zero-baseline pair: the validator rejects
+    its product for the two baseline cubes only, and says why (docs/consumer-checklist.md, known issues)."""
+    out, result = packaged
+    args = [str(out / "gunw.nc"), "--name", result["name"], "--json", str(out / "gunw.json")]
+    assert validate_gunw.main(args + ["--png", str(out / "gunw.png")]) == 1
+    err = capsys.readouterr().err
+    listed = [line[4:] for line in err.splitlines() if line.startswith("  - ")]
+    assert f"2 violation(s) in {result['name']}:" in err
+    assert listed == [
+        f"{L.GEOM}/{k} is entirely 0 (fill){validate_gunw.CUBE_ALL_FILL_WHY}"
+        for k in ("perpendicularBaseline", "parallelBaseline")
+    ]
+    assert all("zero-baseline pair" in line and "0 % valid" in line for line in listed)
+    with netCDF4.Dataset(out / "gunw.nc") as nc:  # and they are truly all 0: the pair has no baseline
+        g = nc[L.GEOM]
+        g.set_auto_mask(False)
+        assert not g["perpendicularBaseline"][:].any() and not g["parallelBaseline"][:].any()
+        assert g["perpendicularBaseline"].getncattr("_FillValue") == 0
+
+
 def test_not_netcdf(tmp_path):
     p = tmp_path / "x.nc"
     p.write_text("not a netCDF")

@@ -28,6 +28,10 @@ from gunw_workflow.product import gunw_layout as L
 
 ANGLE_CUBES = ("incidenceAngle", "lookAngle", "azimuthAngle")
 TROPO_MODELS = ("ERA5", "ERA5T", "GMAO", "HRES", "HRRR")
+CUBE_ALL_FILL_WHY = (
+    ": 0 is its _FillValue, so ARIA-tools extracts it as 0 % valid and MintPy reads no baseline; a zero-baseline"
+    " pair (the same orbit twice) gives exactly this"
+)
 
 
 def _decode(v):
@@ -410,8 +414,8 @@ def _check_cubes(out: list, geom, info: dict) -> None:
         if not np.all(np.isfinite(c)):
             out.append(f"{L.GEOM}/{name} holds non-finite nodes")
         if c.size and np.all(c == 0):
-            # e.g. a zero-baseline pair: consumers read the cube as 0 % valid (0 is the fill value)
-            out.append(f"{L.GEOM}/{name} is entirely 0 (fill)")
+            # 0 may be the true value (a zero-baseline pair), but it is the fill value: consumers see no data
+            out.append(f"{L.GEOM}/{name} is entirely 0 (fill)" + CUBE_ALL_FILL_WHY)
         if np.any(c == -9999):
             out.append(f"{L.GEOM}/{name} holds -9999 (failed) nodes")
         if name in ANGLE_CUBES and np.any(c == 0):
