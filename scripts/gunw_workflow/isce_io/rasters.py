@@ -1,9 +1,10 @@
 """Readers for what ISCE2 topsApp leaves behind: raster binaries with their .xml headers, topsProc.xml (not
 namespace-well-formed), swath product XMLs (bursts, timing, orbit) and the ISCE version from logs.
 
-Rasters are read straight from the binary through the ISCE header with numpy (no GDAL needed), and the
-geocoded grid coordinates follow ISCE's convention: ``startingvalue`` is the coordinate of the first pixel
-*centre*.
+Rasters are read with GDAL's own bindings (``osgeo.gdal``) through a VRT built from the ISCE header (the .xml is
+the truth: ISCE's own .vrt may be missing or stale after a step re-ran), so GDAL does the interleave (BIL / BIP /
+BSQ), byte order and complex types. The geocoded grid coordinates follow ISCE's convention: ``startingvalue`` is the
+coordinate of the first pixel *centre*.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gunw_workflow.isce_io import orbit as og
-from gunw_workflow.isce_io.headers import IsceRaster, properties, raster_header
+from gunw_workflow.isce_io.headers import IsceRaster, properties, raster_header, vrt_xml
 from gunw_workflow.isce_io.times import parse_time
 
 __all__ = [
@@ -31,27 +32,33 @@ __all__ = [
 ]  # headers re-exported
 
 
+def _gdal():
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    return gdal
+
+
+def open_raster(path):
+    """A GDAL dataset of an ISCE raster, from a VRT made of its .xml header over the binary (absolute path)."""
+    h = raster_header(path)
+    n = h.width * h.length * h.bands * h.dtype.itemsize
+    have = h.path.stat().st_size if h.path.exists() else 0
+    if have < n:
+        raise ValueError(
+            f"{h.path}: expected {n // h.dtype.itemsize} samples, file holds {have // h.dtype.itemsize}"
+        )
+    return _gdal().Open(vrt_xml(h, str(h.path.resolve())))
+
+
 def read_raster(path, band: int | None = None) -> np.ndarray:
     """Read an ISCE raster: all bands as (bands, length, width), or one 1-based band as (length, width)."""
-    h = raster_header(path)
-    n = h.width * h.length * h.bands
-    data = np.fromfile(h.path, dtype=h.dtype, count=n)
-    if data.size != n:
-        raise ValueError(f"{h.path}: expected {n} samples, file holds {data.size}")
-    if h.scheme == "BIL":
-        cube = data.reshape(h.length, h.bands, h.width).transpose(1, 0, 2)
-    elif h.scheme == "BIP":
-        cube = data.reshape(h.length, h.width, h.bands).transpose(2, 0, 1)
-    elif h.scheme == "BSQ":
-        cube = data.reshape(h.bands, h.length, h.width)
-    else:
-        raise ValueError(f"{h.path}: unknown interleave {h.scheme}")
-    cube = cube.astype(h.dtype.newbyteorder("="), copy=False)
+    ds = open_raster(path)
     if band is None:
-        return np.ascontiguousarray(cube)
-    if not 1 <= band <= h.bands:
-        raise ValueError(f"{h.path}: band {band} not in 1..{h.bands}")
-    return np.ascontiguousarray(cube[band - 1])
+        return np.ascontiguousarray(ds.ReadAsArray().reshape(ds.RasterCount, ds.RasterYSize, ds.RasterXSize))
+    if not 1 <= band <= ds.RasterCount:
+        raise ValueError(f"{raster_header(path).path}: band {band} not in 1..{ds.RasterCount}")
+    return np.ascontiguousarray(ds.GetRasterBand(band).ReadAsArray())
 
 
 # --- topsProc.xml --------------------------------------------------------------------------------
