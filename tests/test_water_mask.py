@@ -201,3 +201,46 @@ def test_mostly_water_extent_warns(pekel_server, tmp_path, capsys):
     rc, _ = _run(lb, tmp_path, bounds=land, key="land")
     assert rc == 0 and "water (Natural Earth" not in capsys.readouterr().err
     assert wm.water_fraction(tmp_path / "cache/ne.zip", box(*land)) < 0.1
+
+
+def test_pair_json_bounds_and_extent(pekel_server, tmp_path, capsys):
+    """As the rule runs it: bounds from pair.json (water_mask_bounds_wsen), the warning from its extent_wkt
+    (San Francisco Bay area, mostly land: no warning); the four tiles the bounds touch are fetched."""
+    import json
+
+    from inputs_support import pair_json_doc
+
+    lb, _ = pekel_server
+    doc = pair_json_doc()
+    pekel_tiles.serve(lb, tmp_path, ["130W_40N"], lambda lon, lat: np.where(lon < -122.5, 100, 0))
+    pekel_tiles.serve(lb, tmp_path, ["130W_50N", "120W_50N"], lambda lon, lat: lon * 0 + 100)  # only touched
+    pj = tmp_path / "pair.json"
+    pj.write_text(json.dumps(doc))
+    out = tmp_path / "cache/water_mask/pair_test_pair/water_mask.wgs84"
+    argv = ["--pair-json", str(pj), "--out", str(out), "--tile-dir", str(tmp_path / "cache/tiles")]
+    argv += ["--source", str(tmp_path / "cache/ne.zip"), "--base-url", lb.base_url, *NET]
+    assert wm.main(argv + ["--log", str(tmp_path / "wm.log")]) == 0
+    assert "water (Natural Earth" not in capsys.readouterr().err
+    assert {p.name[11:19] for p in (tmp_path / "cache/tiles").glob("*.tif")} == {
+        "120W_40N",
+        "130W_40N",
+        "130W_50N",
+        "120W_50N",
+    }
+    h = headers.raster_header(out)
+    assert (h.width, h.length) == (3600, 3600) and abs(h.x0 - (-123 + 1 / 2400)) < 1e-12
+    mask = np.fromfile(out, dtype="uint8").reshape(3600, 3600)
+    lon = -123 + (np.arange(3600) + 0.5) / 1200
+    assert (mask[:, lon < -122.5] == 255).all() and (mask[:, lon > -122.5] == 0).all()  # all from 130W_40N
+
+
+def test_across_the_antimeridian(pekel_server, tmp_path):
+    """Bounds past 180 E (a frame on the antimeridian): tile_mate takes the tiles of both sides and shifts the
+    western ones by 360 deg; west of 180 water (occurrence 100), east of it land."""
+    lb, _ = pekel_server
+    pekel_tiles.serve(lb, tmp_path, ["170E_60N", "170E_50N"], lambda lon, lat: lon * 0 + 100)
+    pekel_tiles.serve(lb, tmp_path, ["180W_60N", "180W_50N"], lambda lon, lat: lon * 0)
+    rc, out = _run(lb, tmp_path, bounds=[179.0, 50.0, 181.0, 51.0])
+    assert rc == 0
+    mask = np.fromfile(out, dtype="uint8").reshape(1200, 2400)
+    assert (mask[:, :1200] == 255).all() and (mask[:, 1200:] == 0).all()
