@@ -343,6 +343,24 @@ def test_recorded_zero_baseline_run_fails_exactly_the_two_baseline_cube_checks(p
         assert g["perpendicularBaseline"].getncattr("_FillValue") == 0
 
 
+def test_validator_reads_without_netcdf4(accepted):
+    """The validator reads through xarray/h5netcdf and GDAL only: with netCDF4 made unimportable it still accepts
+    the product (and the metadata JSON), in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    path, name, out = accepted
+    code = (
+        "import sys; sys.modules['netCDF4'] = None\n"
+        "from gunw_workflow.product import validate\n"
+        f"print(validate.validate({str(path)!r}, name={name!r}, json_path={str(out / 'gunw.json')!r}))\n"
+        "print('netCDF4' in sys.modules and sys.modules['netCDF4'] is not None)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["[]", "False"]
+
+
 def test_not_netcdf(tmp_path):
     p = tmp_path / "x.nc"
     p.write_text("not a netCDF")
