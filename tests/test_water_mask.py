@@ -244,3 +244,11 @@ def test_across_the_antimeridian(pekel_server, tmp_path):
     assert rc == 0
     mask = np.fromfile(out, dtype="uint8").reshape(1200, 2400)
     assert (mask[:, :1200] == 255).all() and (mask[:, 1200:] == 0).all()
+
+
+def test_a_tile_with_values_that_are_no_occurrence_is_rejected(tmp_path):
+    """Bytes that decode (e.g. a corruption of an uncompressed block) but hold neither 0-100 % nor 255."""
+    row, blob = pekel_tiles.tile_bytes(tmp_path, "120W_40N", lambda lon, lat: np.where(lat > 39.9, 180, 50))
+    (tmp_path / "t.tif").write_bytes(blob)
+    with pytest.raises(ValueError, match="values outside 0-100 % and 255"):
+        wm.tile_validator(row["bounds"])(tmp_path / "t.tif")

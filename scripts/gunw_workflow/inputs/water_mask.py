@@ -36,6 +36,7 @@ log = logging.getLogger("gunw.water_mask")
 NE_LAND_URL = "https://naciscdn.org/naturalearth/10m/physical/ne_10m_land.zip"
 PEKEL_TILESET = "pekel_water_occ_2021"  # tile_mate's short name (its packaged index of the 2021 tiles)
 OCCURRENCE_MIN = 95  # percent: water where occurrence >= this (no data 255 included)
+NODATA = 255  # the tiles' only value outside 0-100
 WATER_FRACTION_WARN = 0.8
 POSTING = 1.0 / 1200.0
 WATER, LAND = 255, 0
@@ -137,7 +138,11 @@ def tile_validator(bounds_wsen) -> Callable[[Path], None]:
                 raise ValueError(f"covers {got}, its index cell is {tuple(bounds_wsen)}")
             step = max(1, (1 << 24) // max(1, ds.RasterXSize))  # ~16 MB per read: real tiles are 40000²
             for y in range(0, ds.RasterYSize, step):
-                band.ReadRaster(0, y, ds.RasterXSize, min(step, ds.RasterYSize - y))
+                block = np.frombuffer(
+                    band.ReadRaster(0, y, ds.RasterXSize, min(step, ds.RasterYSize - y)), "u1"
+                )
+                if np.any((block > 100) & (block != NODATA)):  # bytes that decode but are no occurrence
+                    raise ValueError(f"values outside 0-100 % and {NODATA} (no data) near row {y}")
         except RuntimeError as exc:  # GDAL: unreadable header or an undecodable block
             raise ValueError(f"not a readable GeoTIFF ({exc})") from None
 
