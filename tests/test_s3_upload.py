@@ -239,8 +239,7 @@ def test_demo_with_a_bucket_uploads_the_validated_product_and_again_when_it_chan
     overlay_inputs = tmp_path / "inputs.yaml"
     overlay_inputs.write_text(yaml.safe_dump({"local_inputs": local}))
     files = [REPO / "config" / "demo.yaml", overlay, overlay_inputs]
-    os.environ.update(env)
-    proc = run_snakemake(tmp_path, files)
+    proc = run_snakemake(tmp_path, files)  # the `env` fixture put the fake AWS credentials in os.environ
     run = layout.RunLayout(tmp_path / "results", tmp_path / "cache")
     (pair_name,) = [p.name for p in (tmp_path / "results").iterdir() if (p / "s3_upload.json").is_file()]
     pair = run.pair(pair_name)
