@@ -3,7 +3,6 @@ writes, the Snakemake run it drives in process, its exit codes, and credentials 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -295,6 +294,7 @@ def test_double_demo_through_the_command_line_uploads_and_writes_no_credential(t
     a fake Earthdata login, delivery to moto on loopback): exit 0, the product in the bucket, and the fake
     password nowhere under results, cache or .snakemake."""
     from moto.server import ThreadedMotoServer
+
     from s3_support import aws_env
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
