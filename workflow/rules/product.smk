@@ -78,6 +78,8 @@ rule upload_gunw:
         record=P.upload_record,
     log:
         P.log("upload_gunw"),
+    conda:
+        "../../envs/inputs.yaml"
     params:
         # where the copy goes: a changed destination uploads again (a changed retry count does not: `args`
         # depends on the output, so Snakemake does not compare it)
