@@ -249,6 +249,26 @@ def test_readme_example_dry_run_prints_the_plan_offline_and_plain_snakemake_give
     assert stats(plain.stdout) == stats(proc.stdout)
 
 
+@pytest.mark.skipif(
+    "reference_date" not in load_schema()["properties"],
+    reason="frame + dates pairs (config reference_date/secondary_date, branch `frames`) are not in this schema",
+)
+def test_frame_and_dates_dry_run_plans_the_resolving_rule_offline(tmp_path):
+    """HyP3's ARIA_S1_GUNW call (frame + dates, coverage 0.9), planned without network: the scenes are found by the
+    workflow's first rule, so the plan starts there."""
+    argv = ["++omp-num-threads", "4", "--reference-date", "2022-02-12", "--secondary-date", "2022-01-31"]
+    proc = _cli(tmp_path, *argv, "--frame-id", "25502", "--min-frame-coverage", "0.9", "--dry-run")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cfg = yaml.safe_load((tmp_path / layout.RunLayout("results", "cache").cli_config).read_text())
+    assert (cfg["reference_date"], cfg["secondary_date"], cfg["frame_id"]) == (
+        "2022-02-12",
+        "2022-01-31",
+        25502,
+    )
+    assert "reference_scenes" not in cfg
+    assert "resolve_pair" in proc.stdout
+
+
 def test_a_config_error_prints_the_workflows_line_and_exits_1(tmp_path):
     proc = _cli(tmp_path, *README_EXAMPLE, "--output-resolution", "60", "--dry-run")
     assert proc.returncode == 1
@@ -295,7 +315,7 @@ def test_double_demo_through_the_command_line_uploads_and_writes_no_credential(t
     password nowhere under results, cache or .snakemake."""
     from moto.server import ThreadedMotoServer
 
-    from s3_support import aws_env
+    from s3_support import FAKE_KEY_ID, FAKE_SECRET, aws_env
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -335,8 +355,11 @@ def test_double_demo_through_the_command_line_uploads_and_writes_no_credential(t
         assert len(keys) == 3 and all(k.startswith("job-7/S1-GUNW_CUSTOM-") for k in keys)
         out = proc.stdout + proc.stderr
         assert FAKE_PASSWORD not in out and FAKE_USER not in out
-        roots = [tmp_path / d for d in ("results", "cache", ".snakemake")]
-        assert all(r.is_dir() for r in roots)
+        roots = [
+            tmp_path / d for d in ("results", "cache", "inputs", ".snakemake") if (tmp_path / d).is_dir()
+        ]
+        assert {tmp_path / "results", tmp_path / ".snakemake"} <= set(roots)  # (the demo's inputs are local)
         assert _grep_tree(roots, [FAKE_PASSWORD, FAKE_USER]) == []
+        assert _grep_tree([tmp_path / ".snakemake"], [FAKE_KEY_ID, FAKE_SECRET]) == []
     finally:
         server.stop()
