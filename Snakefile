@@ -49,6 +49,7 @@ localrules:
     stage_scenes,
     stage_dem,
     validate_gunw,
+    upload_gunw,
     report_pair,
     report_run,
 
@@ -86,9 +87,11 @@ onerror:
         logger.error(_line)
 
 
-# Every configured pair, packaged and validated, and the report's items (snakemake --report report.html).
+# Every configured pair, packaged and validated (and uploaded when `bucket` is set), and the report's items
+# (snakemake --report report.html).
 rule all:
     default_target: True
     input:
         [RUN.pair(name).validated_ok for name in PAIR_NAMES],
+        delivery_targets(),
         rules.report_run.output,

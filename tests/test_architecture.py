@@ -26,12 +26,15 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(REPO))
 
 
-def test_one_installed_top_level_package_and_one_console_script():
+def test_one_installed_top_level_package_and_two_console_scripts():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     find = project["tool"]["setuptools"]["packages"]["find"]
     assert find["where"] == ["scripts"] and find["include"] == ["gunw_workflow*"]
     assert [p.name for p in (REPO / "scripts").iterdir() if p.suffix == ".py"] == []  # no loose modules
-    assert project["project"]["scripts"] == {"gunw": "gunw_workflow.cli:main"}
+    assert project["project"]["scripts"] == {
+        "gunw": "gunw_workflow.cli:main",  # every rule's command
+        "isce2_topsapp": "gunw_workflow.reference_cli:main",  # the reference tool's command line, for users
+    }
 
 
 def test_nothing_edits_path_or_sys_path_at_run_time():

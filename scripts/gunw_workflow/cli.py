@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cubes": ("gunw_workflow.product.cubes", "imaging-geometry cubes"),
     "solid-earth-tide": ("gunw_workflow.product.solid_earth_tide", "solid-earth-tide cubes"),
     "browse": ("gunw_workflow.product.browse", "browse PNG and metadata JSON"),
+    "upload-gunw": ("gunw_workflow.product.s3_upload", "upload a validated product to S3 as HyP3 does"),
     # the Snakemake report
     "report-pair": ("gunw_workflow.report.pair", "report items of one product: quick-look, summary"),
     "report-run": ("gunw_workflow.report.run", "report items of a run: step costs, stack overview"),

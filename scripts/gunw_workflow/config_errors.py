@@ -16,14 +16,11 @@ from gunw_workflow.config import load_schema
 DOCS = "config/README.md"
 
 _CREDENTIALS = "credentials come from ~/.netrc (urs.earthdata.nasa.gov) or EARTHDATA_USERNAME/PASSWORD"
-_DELIVERY = "nothing is uploaded: valid products land in <results_dir>/products/<id>/ (README.md, outputs)"
 REFERENCE_TOOL_NOTES = {
     "username": _CREDENTIALS,
     "password": _CREDENTIALS,
     "esa_username": "no ESA login is needed (orbits: ASF's open bucket, then CDSE)",
     "esa_password": "no ESA login is needed (orbits: ASF's open bucket, then CDSE)",
-    "bucket": _DELIVERY,
-    "bucket_prefix": _DELIVERY,
     "dry_run": "use `snakemake -n` for a dry run",
 }
 """Keys of the reference tool (DockerizedTopsApp / isce2_topsapp) that have no meaning here, and what to do."""

@@ -10,8 +10,10 @@ stray path literals). Paths are plain strings so that the same methods give Snak
                         /topsapp/heavy/<step>.txt   markers of heavy intermediates (keep_intermediates off)
                         /product/               gunw.nc, gunw.json, gunw.png, product_name.txt, validated.ok
                         /logs/<rule>.log, /benchmarks/<rule>.tsv
+                        /delivered.txt, /s3_upload.json   what the pair delivered / uploaded (bucket set)
                         /report/                quicklook.png, summary.html, summary.json (Snakemake report)
     <results_dir>/products/<id>/<id>.{nc,json,png}  the delivered, ARIA-named copy of every valid product
+    <results_dir>/isce2_topsapp_config.yaml     the config the reference-style command line wrote
     <results_dir>/report/                       benchmarks.png, stack.png, stack.html, summaries.txt (all pairs)
     <cache_dir>/slc/<scene>.zip, orbits/<scene>.EOF(.json), dem/<key>/..., water_mask/<key>/..., aux_cal/,
                static/, logs/<rule>/<key>.log   shared by every pair
@@ -140,6 +142,12 @@ class PairDir:
         """What the pair delivered to <results_dir>/products (product.delivery); outside product/, which is
         emptied whenever the product is re-made."""
         return _join(self.root, "delivered.txt")
+
+    @property
+    def upload_record(self) -> str:
+        """What the pair uploaded to S3 (keys, ETags; product.s3_upload), written only after every upload
+        succeeded; outside product/ like delivered_txt."""
+        return _join(self.root, "s3_upload.json")
 
     # --- logs ---
     @property
@@ -297,6 +305,11 @@ class RunLayout:
     @property
     def report_log(self) -> str:
         return _join(self.report, "report_run.log")
+
+    @property
+    def cli_config(self) -> str:
+        """The config `isce2_topsapp` (reference_cli) wrote for its run: `snakemake --configfile` repeats it."""
+        return _join(self.results_dir, "isce2_topsapp_config.yaml")
 
     @property
     def run_lock(self) -> str:

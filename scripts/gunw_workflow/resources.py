@@ -84,6 +84,8 @@ OTHER: dict[str, Cost] = {
     # the Snakemake report's items (matplotlib; the quick-look draws at most 1,500 pixels a side)
     "report_pair": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10),
     "report_run": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10),
+    # S3 delivery of one product (~1 GB at 90 m; network-bound, a local rule like the downloads)
+    "upload_gunw": Cost(1, 10, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=60),
 }
 FALLBACK = Cost(1, 5, 0.0, 0.0, "full", 2000, 0, 1000, 0, min_runtime=30)
 

@@ -351,3 +351,13 @@ def topsapp_job_outputs(job):
         marker = P.heavy_marker(job.name)
         files.append(marker if KEEP else temp(marker))
     return files
+
+
+# ---- delivery helpers ----
+
+
+def delivery_targets():
+    """The S3 upload record of every pair when `bucket` is set (rule upload_gunw), else nothing."""
+    if not config["bucket"]:
+        return []
+    return [RUN.pair(name).upload_record for name in PAIR_NAMES]

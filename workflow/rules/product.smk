@@ -64,3 +64,30 @@ rule validate_gunw:
     shell:
         "gunw validate {input.nc:q} --name @{input.name:q} --json {input.json:q} --png {input.png:q}"
         " --deliver {params.products:q} --delivery-record {params.record:q} --ok {output.ok:q} > {log:q} 2>&1"
+
+
+rule upload_gunw:
+    """Uploads a validated product (.png, .json, then .nc) to s3://bucket/bucket_prefix as HyP3 does (bucket set)."""
+    input:
+        ok=P.validated_ok,
+        nc=P.gunw_nc,
+        json=P.gunw_json,
+        png=P.gunw_png,
+        name=P.product_name_txt,
+    output:
+        record=P.upload_record,
+    log:
+        P.log("upload_gunw"),
+    conda:
+        "../../envs/inputs.yaml"
+    params:
+        # where the copy goes: a changed destination uploads again (a changed retry count does not: `args`
+        # depends on the output, so Snakemake does not compare it)
+        bucket=config["bucket"],
+        prefix=config["bucket_prefix"],
+        endpoint=config["delivery"]["s3_endpoint_url"],
+        args=lambda w, output: f"--retries {config['delivery']['retries']}",
+    shell:
+        "gunw upload-gunw --nc {input.nc:q} --png {input.png:q} --json {input.json:q} --name @{input.name:q}"
+        " --bucket {params.bucket:q} --prefix {params.prefix:q} --endpoint-url {params.endpoint:q}"
+        " {params.args} --record {output.record:q} > {log:q} 2>&1"

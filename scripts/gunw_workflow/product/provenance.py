@@ -24,9 +24,12 @@ NOT_PROVENANCE = (
     "isce2",
     "keep_intermediates",
     "min_frame_coverage",  # a gate (pair.json records the coverage and the threshold it passed)
+    "bucket",  # where a copy is uploaded, not how the product was made
+    "bucket_prefix",
+    "delivery",
 )
 """Config keys a product does not record: the other pairs, and settings that change no result (how to download,
-which interpreter, job resources, whether intermediates are kept, the frame-coverage gate), so changing them
+which interpreter, job resources, where copies are uploaded, whether intermediates are kept, the frame-coverage gate), so changing them
 re-packages nothing."""
 
 PAIR_KEYS = ("reference_scenes", "secondary_scenes", "frame_id")
