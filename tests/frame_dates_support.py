@@ -19,7 +19,9 @@ from gunw_workflow.isce_io.times import parse_time
 
 
 def _attributes(rec: dict) -> dict[str, list[str]]:
-    return {a["Name"]: [str(v) for v in a.get("Values", [])] for a in rec["umm"].get("AdditionalAttributes", [])}
+    return {
+        a["Name"]: [str(v) for v in a.get("Values", [])] for a in rec["umm"].get("AdditionalAttributes", [])
+    }
 
 
 def footprint(rec: dict) -> Polygon:
@@ -60,7 +62,7 @@ def geo_match(rec: dict, form: dict) -> bool:
             return False
     for spec in form.get("polygon", []):
         nums = [float(v) for v in spec.split(",")]
-        aoi = Polygon(list(zip(nums[0::2], nums[1::2])))
+        aoi = Polygon(list(zip(nums[0::2], nums[1::2], strict=True)))
         if not footprint(rec).intersects(aoi):
             return False
     return True
