@@ -351,6 +351,8 @@ BAD_RESOLVE = [
         "nocreds",
         "missing credentials for urs.earthdata",
     ),
+    ("antimeridian-frame", 69, "2015-04-06", "2015-03-25", 0.5, None, "crosses the antimeridian"),
+    ("two-passes-one-date", FRAME_T35, "2015-04-06", "2015-03-25", 0.5, "twopasses", "2 separate passes"),
 ]
 
 
@@ -386,6 +388,9 @@ def test_bad_frame_date_inputs_fail_in_resolve_pair_with_one_line(
         sid = S0406.replace("S1A_", "S1C_")
         cmr.records.append(shifted_copy(the_day, sid, "2015-04-06T02:07:44.321Z", "2015-04-06T02:08:11.395Z"))
         cmr.records.remove(the_day)
+    elif change == "twopasses":  # an answer no real track has: a second pass over the frame the same day
+        sid = S0406.replace("T0207", "T1407").replace("T0208", "T1408")
+        cmr.records.append(shifted_copy(the_day, sid, "2015-04-06T14:07:44.321Z", "2015-04-06T14:08:11.395Z"))
     elif change == "nocreds":
         env = {"NETRC": str(tmp_path / "no.netrc")}
     for k in ("EARTHDATA_USERNAME", "EARTHDATA_PASSWORD", "NETRC"):
