@@ -48,7 +48,8 @@ if (_secrets_error := config_secrets.config_error(config)) is not None:
 # The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
 DEMO_REQUESTED = bool(config.get("demo"))
 # One line per problem (key, what is wrong, what is allowed); Snakemake's own message dumps schema and config.
-pair_list.normalise_dates(config)  # YAML reads 2022-02-12 as a date object; the schema wants the text
+# YAML reads 2022-02-12 as a date object; the schema wants the text
+pair_list.normalise_dates(config)
 try:
     config_errors.check(config)
 except config_errors.ConfigProblems as exc:
@@ -115,7 +116,8 @@ DATE_PAIRS = {n for n, p in pairs_by_name.items() if pair_list.is_date_pair(p)}
 
 def resolved_scenes(name):
     """(reference, secondary) scene ids of a pair. For a frame + dates pair they come from its resolve_pair
-    checkpoint: an input function calling this makes Snakemake run the checkpoint first, then re-plan."""
+    checkpoint: an input function calling this makes Snakemake run the checkpoint first, then re-plan.
+    """
     pair = pairs_by_name[name]
     if name not in DATE_PAIRS:
         return pair["reference_scenes"], pair["secondary_scenes"]
@@ -197,7 +199,11 @@ DATE_PAIR_SLICES = 2
 
 def n_bursts_estimate(pair):
     """Bursts processed for a pair: ~9 per swath and slice (a frame is ~8 bursts; ROI cropping keeps touching ones)."""
-    slices = len(pair["reference_scenes"]) if "reference_scenes" in pair else DATE_PAIR_SLICES
+    slices = (
+        len(pair["reference_scenes"])
+        if "reference_scenes" in pair
+        else DATE_PAIR_SLICES
+    )
     return 9 * len(TOPSAPP_PROPERTIES["swaths"]) * max(slices, 1)
 
 
@@ -262,7 +268,8 @@ if _coverage_errors:
 # table, not a search over the pairs per job (that made planning quadratic in the number of pairs).
 FIRST_PAIR = {}
 PAIR_INDEX = {name: i for i, name in enumerate(pairs_by_name)}
-DATE_PAIRS_ON = {}  # YYYYMMDD -> the frame + dates pairs with a date that day, in config order
+# YYYYMMDD -> the frame + dates pairs with a date that day, in config order
+DATE_PAIRS_ON = {}
 for _name, _pair in pairs_by_name.items():
     if _name in DATE_PAIRS:
         for _day in (_pair["reference_date"], _pair["secondary_date"]):
