@@ -131,9 +131,15 @@ def date_pair_name(frame_id: int, reference_date: str, secondary_date: str) -> s
 def _date_pair(item: dict, origin: str, default_frame: int) -> dict:
     """Checks of a frame + dates definition that need nothing but the config; raises PairConfigError."""
     if any(item.get(k) for k in SCENE_KEYS):
+        hint = (
+            " (without --configfile, config/config.yaml's scene ids are loaded too: add --config "
+            "reference_scenes=[] secondary_scenes=[], or use your own --configfile)"
+            if origin.startswith("top-level")
+            else ""
+        )
         raise PairConfigError(
             f"{origin}: both dates and scene ids are given; a pair is either reference_date/secondary_date with a "
-            "frame_id, or reference_scenes/secondary_scenes: drop one of them"
+            f"frame_id, or reference_scenes/secondary_scenes: drop one of them{hint}"
         )
     missing = [k for k in DATE_KEYS if not item.get(k)]
     if missing:

@@ -132,7 +132,9 @@ def pair_scenes(wildcards):
 
 def pair_scenes_json(wildcards):
     """The checkpoint output a frame + dates pair's check reads; nothing for an id-given pair."""
-    return [P.scenes_json] if wildcards.pair in DATE_PAIRS else []
+    return (
+        [RUN.pair(wildcards.pair).scenes_json] if wildcards.pair in DATE_PAIRS else []
+    )
 
 
 def check_pair_ids(wildcards, role):
