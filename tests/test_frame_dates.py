@@ -407,3 +407,25 @@ def test_bad_frame_date_inputs_fail_in_resolve_pair_with_one_line(
     if change == "nocreds":
         assert lb.log == []  # not even a search without a login
     assert "never-logged" not in err and "never-logged" not in (tmp_path / "resolve.log").read_text()
+
+
+def test_product_record_of_a_date_pair_is_the_same_from_config_and_from_pair_json():
+    """package_gunw's params (config pair) and `gunw package` (pair.json) build one record: frame and dates."""
+    from gunw_workflow.product import provenance
+
+    shared = provenance.shared(
+        _cfg(frame_id=FRAME_T35, reference_date="2015-04-06", secondary_date="2015-03-25")
+    )
+    (pair,) = pair_list.pairs_from_config(
+        _cfg(frame_id=FRAME_T35, reference_date="2015-04-06", secondary_date="2015-03-25")
+    )
+    from_pair_json = {
+        **pair,
+        "reference_scenes": [S0406],
+        "secondary_scenes": [S0325],
+        "resolution": {"frame_id": FRAME_T35},
+    }
+    record = provenance.for_pair(shared, pair)
+    assert record == provenance.for_pair(shared, from_pair_json)
+    assert record["reference_date"] == "2015-04-06" and "reference_scenes" not in record
+    assert "reference_date" not in shared  # per pair, not shared by all pairs
