@@ -41,6 +41,7 @@ envvars:
 # Cheap or network-bound jobs run on the submit host (compute nodes are often offline); no SLURM job each.
 localrules:
     all,
+    resolve_pair,
     check_pair,
     download_slc,
     download_orbit,

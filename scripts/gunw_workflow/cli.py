@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "gunw_workflow.inputs.check_pair",
         "check a pair (ids, credentials, metadata, frame) -> pair.json",
     ),
+    "resolve-pair": (
+        "gunw_workflow.inputs.frame_dates",
+        "frame + dates -> the scenes of each date (ASF search), checked -> scenes.json",
+    ),
     "check-ids": ("gunw_workflow.inputs.offline_checks", "offline scene-id / frame checks"),
     "download-slc": ("gunw_workflow.inputs.slc", "one SLC zip from ASF (verified, resumable)"),
     "download-orbit": ("gunw_workflow.inputs.orbits", "one EOF orbit file per scene"),

@@ -138,6 +138,14 @@ def _describe(error, everywhere: dict[str, tuple]) -> list[str]:
         return [
             f"{_path(path + (k,))}: missing (required: {', '.join(error.validator_value)})" for k in missing
         ]
+    if kind == "dependentRequired":  # keys that come in twos (scene lists, pair dates)
+        return [
+            f"{_path(path + (d,))}: missing (required: {', '.join([k, *deps])})"
+            for k, deps in error.validator_value.items()
+            if k in value
+            for d in deps
+            if d not in value
+        ]
     if kind == "type":
         return [f"{where}: {_value(value)} is {_type_name(value)}; expected {allowed(schema)}"]
     if kind in ("minItems", "maxItems"):

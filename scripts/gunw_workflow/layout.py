@@ -5,6 +5,7 @@ stray path literals). Paths are plain strings so that the same methods give Snak
 (``RunLayout(...).pair("{pair}").pair_json``) and concrete paths at run time (``PairDir(args.pair_dir)``).
 
     <results_dir>/<pair>/pair.json              the checked pair (schema: resources/pair.schema.json)
+                        /scenes.json            the scenes found for a frame + dates pair (resolve_pair)
                         /inputs/                orbits/, safes.json, aux_cal.json, dem.wgs84, geocode_dem.wgs84
                         /topsapp/               ISCE2's working directory: topsApp.xml, PICKLE/, merged/, ...
                         /topsapp/heavy/<step>.txt   markers of heavy intermediates (keep_intermediates off)
@@ -53,6 +54,11 @@ class PairDir:
     @property
     def pair_json(self) -> str:
         return _join(self.root, "pair.json")
+
+    @property
+    def scenes_json(self) -> str:
+        """The scenes resolve_pair found for a frame + dates pair (the checkpoint's output)."""
+        return _join(self.root, "scenes.json")
 
     # --- staged inputs ---
     @property

@@ -67,6 +67,7 @@ class Cost:
 LIGHT = Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10)
 OTHER: dict[str, Cost] = {
     "all": LIGHT,
+    "resolve_pair": LIGHT,
     "check_pair": LIGHT,
     "validate_gunw": Cost(1, 1, 0.0, 0.0, "geo", 2000, 0, 100, 0),
     # per-pair staging: orbit copies + SAFE paths; DEM headers/links valid from the topsApp dir (small I/O)

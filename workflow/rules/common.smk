@@ -4,6 +4,7 @@ The workflow's code is the installed package `gunw_workflow` (pip install -e .);
 script, `gunw <command>`. Paths come from gunw_workflow.layout, defaults from the config schema only.
 """
 
+import datetime
 import json
 import os
 import shlex
@@ -19,6 +20,8 @@ try:
     from gunw_workflow import pair_list
     from gunw_workflow import resources as job_resources
     from gunw_workflow import run_lock
+    from gunw_workflow import s1_ids
+    from gunw_workflow.inputs import frame_dates
     from gunw_workflow.inputs import offline_checks
     from gunw_workflow.product import gunw_name
     from gunw_workflow.product import provenance
@@ -45,6 +48,8 @@ if (_secrets_error := config_secrets.config_error(config)) is not None:
 # The demo generator is wanted only when the user's config has a `demo:` section (validation fills defaults in).
 DEMO_REQUESTED = bool(config.get("demo"))
 # One line per problem (key, what is wrong, what is allowed); Snakemake's own message dumps schema and config.
+# YAML reads 2022-02-12 as a date object; the schema wants the text
+pair_list.normalise_dates(config)
 try:
     config_errors.check(config)
 except config_errors.ConfigProblems as exc:
@@ -58,7 +63,12 @@ except pair_list.PairConfigError as exc:
 # The submitting process checks every pair once; the jobs it spawns (local subprocesses, SLURM jobs) re-read the
 # Snakefile and need not repeat it (it loads the 27,563-row frame table).
 _offline_errors = (
-    offline_checks.check_pairs_offline(PAIRS) if workflow.is_main_process else []
+    offline_checks.check_pairs_offline(
+        [p for p in PAIRS if not pair_list.is_date_pair(p)]
+    )
+    + frame_dates.offline_problems(PAIRS)
+    if workflow.is_main_process
+    else []
 )
 if _offline_errors:
     raise WorkflowError(
@@ -100,9 +110,40 @@ def pair_dir(wildcards):
     return RUN.pair(wildcards.pair)
 
 
+# Frame + dates pairs: their scenes are known only after the checkpoint resolve_pair (inputs.smk) has run.
+DATE_PAIRS = {n for n, p in pairs_by_name.items() if pair_list.is_date_pair(p)}
+
+
+def resolved_scenes(name):
+    """(reference, secondary) scene ids of a pair. For a frame + dates pair they come from its resolve_pair
+    checkpoint: an input function calling this makes Snakemake run the checkpoint first, then re-plan.
+    """
+    pair = pairs_by_name[name]
+    if name not in DATE_PAIRS:
+        return pair["reference_scenes"], pair["secondary_scenes"]
+    doc = frame_dates.read(checkpoints.resolve_pair.get(pair=name).output[0])
+    return doc["reference_scenes"], doc["secondary_scenes"]
+
+
 def pair_scenes(wildcards):
+    ref, sec = resolved_scenes(wildcards.pair)
+    return ref + sec
+
+
+def pair_scenes_json(wildcards):
+    """The checkpoint output a frame + dates pair's check reads; nothing for an id-given pair."""
+    return (
+        [RUN.pair(wildcards.pair).scenes_json] if wildcards.pair in DATE_PAIRS else []
+    )
+
+
+def check_pair_ids(wildcards, role):
+    """What check_pair's params record for a role: the scene ids, or the configured date of a frame + dates
+    pair (its scenes reach the check through scenes.json)."""
     pair = pair_of(wildcards)
-    return pair["reference_scenes"] + pair["secondary_scenes"]
+    if wildcards.pair in DATE_PAIRS:
+        return [pair[f"{role}_date"]]
+    return pair[f"{role}_scenes"]
 
 
 def slc_path(scene):
@@ -154,9 +195,18 @@ def product_options(wildcards):
     return out
 
 
+# A frame (~8 bursts per swath) usually spans two slices of a pass; a frame + dates pair is planned with that.
+DATE_PAIR_SLICES = 2
+
+
 def n_bursts_estimate(pair):
     """Bursts processed for a pair: ~9 per swath and slice (a frame is ~8 bursts; ROI cropping keeps touching ones)."""
-    return 9 * len(TOPSAPP_PROPERTIES["swaths"]) * max(len(pair["reference_scenes"]), 1)
+    slices = (
+        len(pair["reference_scenes"])
+        if "reference_scenes" in pair
+        else DATE_PAIR_SLICES
+    )
+    return 9 * len(TOPSAPP_PROPERTIES["swaths"]) * max(slices, 1)
 
 
 # Resources are static per rule, sized for the largest pair; callable resources cost seconds per 1,000 pairs
@@ -219,10 +269,38 @@ if _coverage_errors:
 # The first configured pair that needs each scene / DEM: its download waits for that pair's check. One lookup
 # table, not a search over the pairs per job (that made planning quadratic in the number of pairs).
 FIRST_PAIR = {}
+PAIR_INDEX = {name: i for i, name in enumerate(pairs_by_name)}
+# YYYYMMDD -> the frame + dates pairs with a date that day, in config order
+DATE_PAIRS_ON = {}
 for _name, _pair in pairs_by_name.items():
-    for _scene in _pair["reference_scenes"] + _pair["secondary_scenes"]:
-        FIRST_PAIR.setdefault(("scene", _scene), _name)
+    if _name in DATE_PAIRS:
+        for _day in (_pair["reference_date"], _pair["secondary_date"]):
+            DATE_PAIRS_ON.setdefault(_day.replace("-", ""), []).append(_name)
+    else:
+        for _scene in _pair["reference_scenes"] + _pair["secondary_scenes"]:
+            FIRST_PAIR.setdefault(("scene", _scene), _name)
     FIRST_PAIR.setdefault(("dem", dem_key(_pair)), _name)
+
+
+def inputs_scene_owner(scene):
+    """The first configured pair that needs a scene. Frame + dates pairs are candidates when one of their dates
+    is the scene's UTC date or the day before (a pass is dated by its first slice); each candidate's checkpoint
+    decides. The answer never depends on which checkpoints happen to have run: one download per scene, always
+    waiting for the same pair's check."""
+    first_id = FIRST_PAIR.get(("scene", scene))
+    day = s1_ids.parse(scene).start.date()
+    candidates = {
+        n
+        for d in (day, day - datetime.timedelta(days=1))
+        for n in DATE_PAIRS_ON.get(f"{d:%Y%m%d}", [])
+    }
+    limit = PAIR_INDEX[first_id] if first_id else len(PAIR_INDEX)
+    for name in sorted(candidates, key=PAIR_INDEX.get):
+        if PAIR_INDEX[name] < limit and scene in sum(resolved_scenes(name), []):
+            return name
+    if first_id is None:
+        raise WorkflowError(f"no configured pair needs the scene {scene}")
+    return first_id
 
 
 def inputs_first_pair_json(kind, key):
@@ -232,7 +310,7 @@ def inputs_first_pair_json(kind, key):
 
 
 def inputs_scene_pair_json(wildcards):
-    return inputs_first_pair_json("scene", wildcards.scene)
+    return RUN.pair(inputs_scene_owner(wildcards.scene)).pair_json
 
 
 def inputs_dem_pair_json(wildcards):

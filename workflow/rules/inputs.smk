@@ -2,8 +2,35 @@
 
 Every download depends on the pair.json of the first configured pair that needs it, so nothing is fetched for a
 pair before a pair using it has passed its checks, and a scene / frame shared by many pairs is one job, one file.
-Network rules hold one unit of the `downloads` resource (the profile caps it, e.g. --resources downloads=4).
+A frame + dates pair first runs the checkpoint resolve_pair (its scenes, found by an ASF search); the jobs that
+need its scene ids are planned once it has run. Network rules hold one unit of the `downloads` resource (the
+profile caps it, e.g. --resources downloads=4).
 """
+
+
+checkpoint resolve_pair:
+    """Frame + dates pair: find every IW SLC of each date over the frame (ASF), check them like scene ids."""
+    output:
+        P.scenes_json,
+    log:
+        P.log("resolve_pair"),
+    conda:
+        "../../envs/inputs.yaml"
+    resources:
+        downloads=1,
+    params:
+        frame=lambda w: pair_of(w)["frame_id"],
+        ref=lambda w: pair_of(w)["reference_date"],
+        sec=lambda w: pair_of(w)["secondary_date"],
+        slc_dir=LOCAL["slc_dir"],
+        # not provenance (see check_pair)
+        net=lambda w, output: inputs_net_args("asf_search_url"),
+        min_cov=lambda w, output: config["min_frame_coverage"],
+    shell:
+        "gunw resolve-pair --name {wildcards.pair} --frame-id {params.frame}"
+        " --reference-date {params.ref} --secondary-date {params.sec}"
+        " --min-frame-coverage {params.min_cov} --slc-dir={params.slc_dir:q}"
+        " --out {output:q} --log {log:q} {params.net}"
 
 
 rule check_pair:
@@ -13,6 +40,7 @@ rule check_pair:
         local_slcs=lambda w: (
             [slc_path(s) for s in pair_scenes(w)] if LOCAL["slc_dir"] else []
         ),
+        scenes=pair_scenes_json,
     output:
         P.pair_json,
     log:
@@ -22,18 +50,21 @@ rule check_pair:
     resources:
         downloads=1,
     params:
-        ref=lambda w: pair_of(w)["reference_scenes"],
-        sec=lambda w: pair_of(w)["secondary_scenes"],
+        ref=lambda w: check_pair_ids(w, "reference"),
+        sec=lambda w: check_pair_ids(w, "secondary"),
         frame=lambda w: pair_of(w)["frame_id"],
         slc_dir=LOCAL["slc_dir"],
         # not provenance (output-derived params are not compared): retries and base URLs change no result, and
         # a coverage threshold is a gate, checked at planning time against the coverage pair.json recorded
         net=lambda w, output: inputs_net_args("asf_search_url"),
         min_cov=lambda w, output: inputs_min_coverage(pair_of(w)),
+        resolution=lambda w, input: (
+            f"--resolution {input.scenes}" if input.scenes else ""
+        ),
     shell:
         "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
-        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net}"
+        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net} {params.resolution}"
 
 
 rule download_slc:

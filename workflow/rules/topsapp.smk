@@ -24,8 +24,8 @@ rule stage_scenes:
     params:
         pair_dir=lambda w: pair_dir(w).root,
         scenes=pair_scenes,
-        reference=lambda w: [slc_path(s) for s in pair_of(w)["reference_scenes"]],
-        secondary=lambda w: [slc_path(s) for s in pair_of(w)["secondary_scenes"]],
+        reference=lambda w: [slc_path(s) for s in resolved_scenes(w.pair)[0]],
+        secondary=lambda w: [slc_path(s) for s in resolved_scenes(w.pair)[1]],
         aux_cal_cache=CACHE.aux_cal,
         aux_cal_local=LOCAL["aux_cal_dir"],
         net=lambda w, output: inputs_net_args("slc_base_url"),

@@ -281,13 +281,38 @@ def check_pair(
     return build_pair_json(name, ref, sec, int(frame_id), meta, geo, min_cov)
 
 
+def add_resolution(resolution: dict) -> dict:
+    """The pair.json keys of a frame + dates pair: its dates and what resolve_pair searched, kept and why."""
+    keep = ("frame_id", "reference_date", "secondary_date", "search", "reference", "secondary")
+    return {
+        "reference_date": resolution["reference_date"],
+        "secondary_date": resolution["secondary_date"],
+        "resolution": {k: resolution[k] for k in keep if k in resolution},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Validate one pair (before any download) and write pair.json."
     )
     parser.add_argument("--name", required=True, help="pair name (directory name)")
-    parser.add_argument("--reference", nargs="+", required=True, help="reference (later date) scene ids")
-    parser.add_argument("--secondary", nargs="+", required=True, help="secondary (earlier date) scene ids")
+    parser.add_argument(
+        "--reference",
+        nargs="+",
+        required=True,
+        help="reference (later date) scene ids (with --resolution: its date)",
+    )
+    parser.add_argument(
+        "--secondary",
+        nargs="+",
+        required=True,
+        help="secondary (earlier date) scene ids (with --resolution: its date)",
+    )
+    parser.add_argument(
+        "--resolution",
+        default=None,
+        help="scenes.json of a frame + dates pair (rule resolve_pair): its scenes are checked, its record kept",
+    )
     parser.add_argument("--frame-id", type=int, required=True, help="ARIA frame id, -1 for none")
     parser.add_argument(
         "--min-frame-coverage",
@@ -311,6 +336,22 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.log, "a") as fh:
                 fh.write(text)
 
+    resolution = None
+    if args.resolution:  # a frame + dates pair: the scenes resolve_pair found for these dates
+        from gunw_workflow.inputs import frame_dates
+
+        resolution = frame_dates.read(args.resolution)
+        given = (args.reference, args.secondary, args.frame_id)
+        wanted = ([resolution["reference_date"]], [resolution["secondary_date"]], resolution["frame_id"])
+        if given != wanted:
+            report(
+                [
+                    f"error: pair {args.name}: {args.resolution} was resolved for frame {wanted[2]} "
+                    f"{wanted[0][0]}/{wanted[1][0]}, not {given[2]} {given[0]}/{given[1]}; delete it and re-run"
+                ]
+            )
+            return 1
+        args.reference, args.secondary = resolution["reference_scenes"], resolution["secondary_scenes"]
     try:
         doc = check_pair(
             args.name,
@@ -325,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     except PairCheckError as exc:
         report([f"error: pair {args.name}: {e}" for e in exc.errors])
         return 1
+    if resolution is not None:
+        doc.update(add_resolution(resolution))
     try:
         pair_json.write(args.out, doc)
     except OSError as exc:

@@ -19,6 +19,8 @@ NOT_PROVENANCE = (
     "pairs_tsv",
     "reference_scenes",
     "secondary_scenes",
+    "reference_date",
+    "secondary_date",
     "downloads",
     "resources",
     "isce2",
@@ -33,6 +35,8 @@ which interpreter, job resources, where copies are uploaded, whether intermediat
 re-packages nothing."""
 
 PAIR_KEYS = ("reference_scenes", "secondary_scenes", "frame_id")
+DATE_PAIR_KEYS = ("frame_id", "reference_date", "secondary_date")
+"""A frame + dates pair records what it was given (its scenes, found later, are in pair.json and the product)."""
 
 
 def shared(config: dict) -> dict:
@@ -43,7 +47,7 @@ def shared(config: dict) -> dict:
 def for_pair(shared_part: dict, pair: dict) -> dict:
     """The record of one pair: only this pair (adding pairs to a stack re-packages nothing), no credentials."""
     own = dict(shared_part)
-    own.update({k: pair[k] for k in PAIR_KEYS})
+    own.update({k: pair[k] for k in (DATE_PAIR_KEYS if pair.get("reference_date") else PAIR_KEYS)})
     return gunw_name.sanitise(own)
 
 
