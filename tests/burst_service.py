@@ -20,6 +20,7 @@ import copy
 import datetime as dt
 import json
 import math
+from pathlib import Path
 
 from shapely.geometry import Polygon, box
 
@@ -235,3 +236,212 @@ def install_burst_data(lb: loopback.Loopback, files: dict[str, bytes], token: st
 
     lb.route(BURST_HOST, "GET", r"/.+", serve)
     lb.route(BURST_HOST, "HEAD", r"/.+", serve)
+
+
+# ------------------------------------------------------------------------------- bursts cut from demo SAFEs
+T_BEAM = {1: 2.299849, 2: 3.830250, 3: 3.444140}  # ESA burst-id reference offsets per swath (s after ANX)
+T_CYCLE_BURST = 2.758273  # s, one burst cycle (ESA burst-id definition)
+
+
+def esa_burst_id(track: int, anx_seconds: float, swath: int, cycle_s: float = T_CYCLE_BURST) -> int:
+    """ESA's relative burst id of a burst starting ``anx_seconds`` after the ascending node on ``track``. The demo's
+    bursts are shorter than real ones, so its own burst cycle ``cycle_s`` replaces the real 2.758 s there."""
+    return 1 + int(math.floor((anx_seconds - T_BEAM[swath]) / cycle_s)) + 368 * (int(track) - 1)
+
+
+def _sub(parent, tag, text=None, **attrib):
+    import lxml.etree as ET
+
+    el = ET.SubElement(parent, tag, **{k: str(v) for k, v in attrib.items()})
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def _complete_product(ann, lines: int, samples: int) -> None:
+    """Add the annotation records the demo generator leaves out and burst2safe merges (quality, empty raw-data
+    lists, slice list, statistics, input dimensions): synthetic and not read by ISCE2."""
+    q = ann.find("qualityInformation")
+    if q is None:
+        import lxml.etree as ET
+
+        q = ET.Element("qualityInformation")
+        ann.find("adsHeader").addnext(q)
+        _sub(q, "productQualityIndex", "0.0")
+        _sub(q, "qualityDataList", count=0)
+    gen = ann.find("generalAnnotation")
+    for name in ("attitudeList", "rawDataAnalysisList", "replicaInformationList", "noiseList"):
+        if gen.find(name) is None:
+            _sub(gen, name, count=0)
+    info = ann.find("imageAnnotation/imageInformation")
+    if info.find("sliceList") is None:
+        _sub(info, "sliceList", count=0)
+    if info.find("imageStatistics") is None:
+        stats = _sub(info, "imageStatistics")
+        for part in ("outputDataMean", "outputDataStdDev"):
+            el = _sub(stats, part)
+            _sub(el, "re", "0")
+            _sub(el, "im", "0")
+    proc = ann.find("imageAnnotation/processingInformation")
+    if proc.find("inputDimensionsList") is None:
+        dims = _sub(proc, "inputDimensionsList")
+        bursts = ann.findall("swathTiming/burstList/burst")
+        dims.set("count", str(len(bursts)))
+        for b in bursts:
+            d = _sub(dims, "inputDimensions")
+            _sub(d, "azimuthTime", b.find("azimuthTime").text)
+            _sub(d, "numberOfInputLines", lines)
+            _sub(d, "numberOfInputSamples", samples)
+
+
+def _noise_and_calibration(ann, lines: int, samples: int):
+    """Flat noise and calibration vectors (one per burst start) in the annotation's time frame: burst2safe
+    merges them into the SAFE; ISCE2 reads neither."""
+    import lxml.etree as ET
+
+    header = ann.find("adsHeader")
+    bursts = ann.findall("swathTiming/burstList/burst")
+    pixels = " ".join(str(p) for p in (0, samples // 2, samples - 1))
+    noise = ET.Element("noise")
+    noise.append(ET.fromstring(ET.tostring(header)))
+    rng = _sub(noise, "noiseRangeVectorList", count=len(bursts))
+    for i, b in enumerate(bursts):
+        v = _sub(rng, "noiseRangeVector")
+        _sub(v, "azimuthTime", b.find("azimuthTime").text)
+        _sub(v, "line", i * lines)
+        _sub(v, "pixel", pixels, count=3)
+        _sub(v, "noiseRangeLut", "1.0 1.0 1.0", count=3)
+    az = _sub(noise, "noiseAzimuthVectorList", count=1)
+    v = _sub(az, "noiseAzimuthVector")
+    _sub(v, "swath", header.find("swath").text)
+    _sub(v, "firstAzimuthLine", 0)
+    _sub(v, "firstRangeSample", 0)
+    _sub(v, "lastAzimuthLine", len(bursts) * lines - 1)
+    _sub(v, "lastRangeSample", samples - 1)
+    _sub(v, "line", f"0 {len(bursts) * lines - 1}", count=2)
+    _sub(v, "noiseAzimuthLut", "1.0 1.0", count=2)
+    cal = ET.Element("calibration")
+    cal.append(ET.fromstring(ET.tostring(header)))
+    ci = _sub(cal, "calibrationInformation")
+    _sub(ci, "absoluteCalibrationConstant", "1.0")
+    vl = _sub(cal, "calibrationVectorList", count=len(bursts))
+    for i, b in enumerate(bursts):
+        v = _sub(vl, "calibrationVector")
+        _sub(v, "azimuthTime", b.find("azimuthTime").text)
+        _sub(v, "line", i * lines)
+        _sub(v, "pixel", pixels, count=3)
+        for name in ("sigmaNought", "betaNought", "gamma", "dn"):
+            _sub(v, name, "1.0 1.0 1.0", count=3)
+    return noise, cal
+
+
+def _complete_manifest(manifest):
+    """burst2safe dates its SAFE by the manifest's 'SLC Processing' record; the demo writes only the post-
+    processing one, so the same times are added under that name."""
+    ns = "{http://www.esa.int/safe/sentinel-1.0}"
+    procs = list(manifest.iter(f"{ns}processing"))
+    if not any(p.get("name") == "SLC Processing" for p in procs):
+        post = procs[0]
+        import lxml.etree as ET
+
+        el = ET.SubElement(
+            post, f"{ns}processing", name="SLC Processing", start=post.get("start"), stop=post.get("stop")
+        )
+        el.text = None
+    return manifest
+
+
+def cut_demo_safe(zip_path, track: int, bytes_each: int | None = None) -> tuple[list[dict], dict[str, bytes]]:
+    """The burst records (recorded shape) and the extractor's files (URL path -> bytes) of one demo SAFE zip:
+    one single-burst GeoTIFF per burst and one combined metadata XML per polarisation."""
+    import zipfile
+
+    import lxml.etree as ET
+    import numpy as np
+    from osgeo import gdal
+
+    zf = zipfile.ZipFile(zip_path)
+    names = zf.namelist()
+    slc = Path(zip_path).name[:-4] if hasattr(zip_path, "name") else str(zip_path).rsplit("/", 1)[1][:-4]
+    manifest = ET.fromstring(zf.read(next(n for n in names if n.endswith("manifest.safe"))))
+    _complete_manifest(manifest)
+    per_pol: dict[str, list] = {}
+    records, files = [], {}
+    for ann_name in sorted(n for n in names if "/annotation/s1" in n and n.endswith(".xml")):
+        ann = ET.fromstring(zf.read(ann_name))
+        header = ann.find("adsHeader")
+        swath = int(header.find("swath").text[-1])
+        pol = header.find("polarisation").text.upper()
+        lines = int(ann.find("swathTiming/linesPerBurst").text)
+        samples = int(ann.find("swathTiming/samplesPerBurst").text)
+        _complete_product(ann, lines, samples)
+        noise, cal = _noise_and_calibration(ann, lines, samples)
+        per_pol.setdefault(pol, []).append(
+            (swath, ann, noise, cal, len(ann.findall("swathTiming/burstList/burst")))
+        )
+        tiff_name = ann_name.replace("/annotation/", "/measurement/").replace(".xml", ".tiff")
+        vsi = f"/vsimem/{slc}_{swath}_{pol}.tiff"
+        gdal.FileFromMemBuffer(vsi, zf.read(tiff_name))
+        ds = gdal.Open(vsi)
+        data = ds.GetRasterBand(1).ReadAsArray()
+        ds = None
+        gdal.Unlink(vsi)
+        direction = ann.find("generalAnnotation/productInformation/pass").text.upper()
+        orbit = int(header.find("absoluteOrbitNumber").text)
+        grid = ann.findall("geolocationGrid/geolocationGridPointList/geolocationGridPoint")
+        burst_els = ann.findall("swathTiming/burstList/burst")
+        anxs = [float(b.find("azimuthAnxTime").text) for b in burst_els]
+        cycle = anxs[1] - anxs[0] if len(anxs) > 1 else T_CYCLE_BURST
+        for index, b in enumerate(burst_els):
+            lo, hi = index * lines, (index + 1) * lines - 1
+            pts = [g for g in grid if lo <= int(g.find("line").text) <= hi] or grid
+            lats = [float(g.find("latitude").text) for g in pts]
+            lons = [float(g.find("longitude").text) for g in pts]
+            anx = float(b.find("azimuthAnxTime").text)
+            bid = esa_burst_id(track, anx + cycle / 2, swath, cycle)  # mid-cycle: robust to rounding
+            start = _t(b.find("azimuthTime").text + "+00:00")
+            full = f"{track:03d}_{bid}_IW{swath}"
+            records.append(
+                _burst_record(
+                    slc,
+                    swath,
+                    pol,
+                    index,
+                    bid,
+                    full,
+                    track,
+                    orbit,
+                    direction,
+                    start,
+                    (min(lons), min(lats), max(lons), max(lats)),
+                    bytes_each,
+                )
+            )
+            out = f"/vsimem/burst_{slc}_{swath}_{index}.tiff"
+            dst = gdal.GetDriverByName("GTiff").Create(out, samples, lines, 1, gdal.GDT_CInt16)
+            dst.GetRasterBand(1).WriteArray(np.ascontiguousarray(data[lo : hi + 1, :samples]))
+            dst = None
+            f = gdal.VSIFOpenL(out, "rb")
+            gdal.VSIFSeekL(f, 0, 2)
+            size = gdal.VSIFTellL(f)
+            gdal.VSIFSeekL(f, 0, 0)
+            files[f"/{slc}/IW{swath}/{pol}/{index}.tiff"] = bytes(gdal.VSIFReadL(1, size, f))
+            gdal.VSIFCloseL(f)
+            gdal.Unlink(out)
+    for pol, parts in per_pol.items():
+        root = ET.Element("burst")
+        meta = _sub(root, "metadata")
+        for swath, ann, noise, cal, _count in parts:
+            for kind, content in (("product", ann), ("noise", noise), ("calibration", cal)):
+                el = _sub(meta, kind)
+                _sub(el, "swath", f"IW{swath}")
+                _sub(el, "polarisation", pol)
+                _sub(el, "content").extend(
+                    list(content)
+                )  # the record's children, as the extractor nests them
+        _sub(root, "manifest").append(manifest)
+        xml = ET.tostring(root, xml_declaration=True, encoding="utf-8")
+        for swath, _a, _n, _c, count in parts:
+            for index in range(count):
+                files[f"/{slc}/IW{swath}/{pol}/{index}.xml"] = xml
+    return records, files
