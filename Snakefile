@@ -22,6 +22,7 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
+include: "workflow/rules/bursts.smk"
 include: "workflow/rules/topsapp.smk"
 include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
@@ -43,6 +44,7 @@ localrules:
     all,
     check_pair,
     download_slc,
+    burst_safe,
     download_orbit,
     download_dem,
     download_water_mask,

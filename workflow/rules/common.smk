@@ -351,3 +351,67 @@ def topsapp_job_outputs(job):
         marker = P.heavy_marker(job.name)
         files.append(marker if KEEP else temp(marker))
     return files
+
+
+# ---- burst mode (download_mode; rules in workflow/rules/bursts.smk, docs/inputs.md section 8) ----
+
+from gunw_workflow.inputs import bursts as burst_mode
+
+
+def pair_download_mode(pair):
+    """`slc` or `burst` for a pair (download_mode auto: burst for a frame pair without local SLCs)."""
+    return burst_mode.resolve_mode(
+        config["download_mode"], pair["frame_id"], LOCAL["slc_dir"]
+    )
+
+
+try:
+    DOWNLOAD_MODE = {name: pair_download_mode(p) for name, p in pairs_by_name.items()}
+except ValueError as exc:
+    raise WorkflowError(f"Invalid config: {exc}")
+
+
+def pair_date(pair, role):
+    """A pair's date (YYYYMMDD) for a role: given (date-given pairs) or read from its first scene id."""
+    return pair.get(f"{role}_date") or pair[f"{role}_scenes"][0][17:25]
+
+
+def burst_safe_key(pair, role):
+    """The shared SAFE of a date in burst mode: frame + date + polarisation + swaths (no scene ids needed)."""
+    return run_layout.burst_safe_key(
+        pair["frame_id"],
+        pair_date(pair, role),
+        TOPSAPP_PROPERTIES["polarization"],
+        TOPSAPP_PROPERTIES["swaths"],
+    )
+
+
+def role_safes(pair, role):
+    """The SAFEs staging gives ISCE2 for a role: one burst2safe SAFE per date, or the scenes' SLCs."""
+    if DOWNLOAD_MODE[pair["name"]] == "burst":
+        return [CACHE.burst_safe(burst_safe_key(pair, role))]
+    return [slc_path(s) for s in pair[f"{role}_scenes"]]
+
+
+def pair_safes(wildcards):
+    pair = pair_of(wildcards)
+    return role_safes(pair, "reference") + role_safes(pair, "secondary")
+
+
+def check_pair_mode_args(wildcards):
+    """The check's burst-mode arguments (mode, polarisation, swaths): burst mode searches the burst catalogue."""
+    return (
+        f"--download-mode {DOWNLOAD_MODE[wildcards.pair]}"
+        f" --polarization {TOPSAPP_PROPERTIES['polarization']}"
+        f" --swaths {' '.join(str(s) for s in TOPSAPP_PROPERTIES['swaths'])}"
+    )
+
+
+for _name, _pair in pairs_by_name.items():
+    if DOWNLOAD_MODE[_name] == "burst":
+        for _role in ("reference", "secondary"):
+            FIRST_PAIR.setdefault(("burst_safe", burst_safe_key(_pair, _role)), _name)
+
+
+def inputs_burst_safe_pair_json(wildcards):
+    return inputs_first_pair_json("burst_safe", wildcards.key)

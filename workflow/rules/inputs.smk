@@ -30,10 +30,12 @@ rule check_pair:
         # a coverage threshold is a gate, checked at planning time against the coverage pair.json recorded
         net=lambda w, output: inputs_net_args("asf_search_url"),
         min_cov=lambda w, output: inputs_min_coverage(pair_of(w)),
+        # burst mode searches the burst catalogue for the frame's bursts (a changed mode re-checks)
+        mode=check_pair_mode_args,
     shell:
         "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
-        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net}"
+        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net} {params.mode}"
 
 
 rule download_slc:
