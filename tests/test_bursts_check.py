@@ -149,3 +149,21 @@ def test_download_mode_resolution():
         bursts.resolve_mode("burst", -1, "")
     with pytest.raises(ValueError, match="slc_dir is set"):
         bursts.resolve_mode("burst", 25502, "/data/slc")
+
+
+def test_provenance_lists_the_bursts_and_keeps_l1_input_granules_slc_ids(svc, tmp_path, monkeypatch):
+    """workflow_config gains input_bursts (granules + their SLC ids); L1InputGranules stays SLC ids, the
+    grammar ARIA-tools ([17:25] = date) and RAiDER (`_`-field 5 = start) parse."""
+    from gunw_workflow.product import provenance
+
+    _serve(svc, S0406)
+    _serve(svc, S0313)
+    rc, out = _run(svc, tmp_path, monkeypatch)
+    assert rc == 0
+    doc = pair_json.read(out)
+    record = provenance.for_pair({"download_mode": "auto"}, doc)
+    got = record["input_bursts"]
+    assert got["reference"]["slcs"] == [S0406] and got["secondary"]["slcs"] == [S0313]
+    assert got["reference"]["bursts"] == [b["granule"] for b in doc["bursts"]["reference"]["bursts"]]
+    assert all(g.endswith("-BURST") for g in got["secondary"]["bursts"])
+    assert "input_bursts" not in provenance.for_pair({}, {k: doc[k] for k in provenance.PAIR_KEYS})
