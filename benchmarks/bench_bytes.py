@@ -35,12 +35,11 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import burst_service  # noqa: E402
 import loopback  # noqa: E402
-from inputs_support import EDL_PASS, EDL_USER, FRAME_T35  # noqa: E402
-
 from gunw_workflow.inputs import bursts, http_fetch  # noqa: E402
 from gunw_workflow.inputs.credentials import Credentials  # noqa: E402
 from gunw_workflow.inputs.slc import earthdata_session  # noqa: E402
 from gunw_workflow.layout import CacheDir  # noqa: E402
+from inputs_support import EDL_PASS, EDL_USER, FRAME_T35  # noqa: E402
 
 SCALE = 4096
 N_DATES = 10
@@ -90,17 +89,18 @@ def main() -> int:
     records = loopback.load_umm_records()
     stack = stack_records(records)
     dates = [r["umm"]["GranuleUR"][17:25] for r in stack]
-    scene = {d: r["umm"]["GranuleUR"].rsplit("-", 1)[0] for d, r in zip(dates, stack)}
+    scene = {d: r["umm"]["GranuleUR"].rsplit("-", 1)[0] for d, r in zip(dates, stack, strict=True)}
     slc_bytes = {
         d: int(next(a["Values"][0] for a in r["umm"]["AdditionalAttributes"] if a["Name"] == "BYTES"))
-        for d, r in zip(dates, stack)
+        for d, r in zip(dates, stack, strict=True)
     }
     orbit_bytes, xml_bytes = recorded_orbit_size(), recorded_metadata_xml_size()
     pairs = pairs_of(dates)
 
     # the bursts each date needs: the check's rules over the frame's ROI (frame 5290, VV, IW1-3)
-    from gunw_workflow.inputs import frames
     from shapely.geometry import box
+
+    from gunw_workflow.inputs import frames
 
     union = box(-125, 37, -119, 42)
     row = frames.frame(FRAME_T35, near=union)
@@ -110,7 +110,7 @@ def main() -> int:
     lb = loopback.Loopback()
     token = loopback.install_earthdata(lb, EDL_USER, EDL_PASS)
     pool = []
-    for d, r in zip(dates, stack):
+    for r in stack:
         pool += burst_service.bursts_of_slc(r, polarizations=["VV"])
     burst_service.install_burst_search(lb, pool)
     for d in dates:
