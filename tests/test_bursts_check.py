@@ -44,7 +44,7 @@ def _run(svc, tmp_path, monkeypatch, *extra, ref=S0406, sec=S0313):
     out = tmp_path / "pair.json"
     argv = ["--name", "p", "--reference", ref, "--secondary", sec, "--frame-id", str(FRAME_T35)]
     argv += ["--min-frame-coverage", MIN_COVERAGE, "--out", str(out), "--base-url", svc.url]
-    argv += ["--tries", "2", "--backoff", "0.001", "--download-mode", "burst", *extra]
+    argv += ["--tries", "2", "--backoff", "0.001", *(extra or ["--burst-mode"])]
     return check_pair.main(argv), out
 
 
@@ -80,8 +80,7 @@ def test_slc_mode_makes_no_burst_search(svc, tmp_path, monkeypatch):
     rc, out = _run(svc, tmp_path, monkeypatch)  # burst mode with an empty burst catalogue fails...
     assert rc == 1 and not out.exists()
     svc.lb.log.clear()
-    argv_mode = ["--download-mode", "slc"]
-    rc, out = _run(svc, tmp_path, monkeypatch, *argv_mode)  # ...slc mode does not look at it
+    rc, out = _run(svc, tmp_path, monkeypatch, "--tries", "2")  # ...slc mode (no --burst-mode) does not look
     assert rc == 0
     assert "download_mode" not in pair_json.read(out) or pair_json.read(out)["download_mode"] == "slc"
 
@@ -129,7 +128,7 @@ def test_a_burst_id_mismatch_between_dates_names_both_sets(svc, tmp_path, monkey
 def test_an_unavailable_polarisation_names_the_bursts(svc, tmp_path, monkeypatch, capsys):
     _serve(svc, S0406)
     _serve(svc, S0313)
-    err = _fails(svc, tmp_path, monkeypatch, capsys, "--polarization", "vh")
+    err = _fails(svc, tmp_path, monkeypatch, capsys, "--burst-mode", "--polarization", "vh")
     assert "polarisation VH is not available" in err and "(available: VV)" in err, err
     assert "035_" in err and "_IW1" in err  # the bursts it looked at
 

@@ -399,10 +399,11 @@ def pair_safes(wildcards):
 
 
 def check_pair_mode_args(wildcards):
-    """The check's burst-mode arguments (mode, polarisation, swaths): burst mode searches the burst catalogue."""
+    """The check's burst-mode arguments: burst mode searches the burst catalogue for the frame's bursts."""
+    if DOWNLOAD_MODE[wildcards.pair] != "burst":
+        return ""
     return (
-        f"--download-mode {DOWNLOAD_MODE[wildcards.pair]}"
-        f" --polarization {TOPSAPP_PROPERTIES['polarization']}"
+        f"--burst-mode --polarization {TOPSAPP_PROPERTIES['polarization']}"
         f" --swaths {' '.join(str(s) for s in TOPSAPP_PROPERTIES['swaths'])}"
     )
 

@@ -333,12 +333,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--slc-dir", default=None, help="local SAFE directory (local_inputs.slc_dir); '' = ASF"
     )
+    from gunw_workflow.config import defaults
+
+    tops = defaults()["topsapp"]
     parser.add_argument(
-        "--download-mode", choices=("slc", "burst"), default="slc", help="resolved config download_mode"
+        "--burst-mode",
+        action="store_true",
+        help="download_mode resolved to burst: check the frame's bursts in ASF's burst catalogue",
     )
-    parser.add_argument("--polarization", default="vv", help="topsapp.polarization (burst mode)")
     parser.add_argument(
-        "--swaths", nargs="+", type=int, default=[1, 2, 3], help="topsapp.swaths (burst mode)"
+        "--polarization", default=tops["polarization"], help="topsapp.polarization (burst mode)"
+    )
+    parser.add_argument(
+        "--swaths", nargs="+", type=int, default=tops["swaths"], help="topsapp.swaths (burst mode)"
     )
     parser.add_argument("--out", required=True, help="pair.json to write")
     parser.add_argument("--log", default=None, help="also append messages to this file")
@@ -363,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             slc_dir=args.slc_dir or None,
             base_url=args.base_url,
             policy=http_fetch.policy_from_args(args),
-            download_mode=args.download_mode,
+            download_mode="burst" if args.burst_mode else "slc",
             polarization=args.polarization,
             swaths=args.swaths,
         )
