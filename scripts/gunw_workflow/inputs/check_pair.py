@@ -385,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         report([f"error: pair {args.name}: {local}"])
         return 1
     cov = "" if doc["frame_coverage"] is None else f", frame coverage {doc['frame_coverage']:.1%}"
+    if doc.get("bursts"):
+        cov += f", burst mode: {len(doc['bursts']['reference']['bursts'])} bursts per date"
     report([f"pair {args.name}: OK (track {doc['track']} {doc['flight_direction']}{cov}) -> {args.out}"])
     return 0
 
