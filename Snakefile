@@ -22,6 +22,7 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
+include: "workflow/rules/bursts.smk"
 include: "workflow/rules/topsapp.smk"
 include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"
@@ -44,6 +45,7 @@ localrules:
     resolve_pair,
     check_pair,
     download_slc,
+    burst_safe,
     download_orbit,
     download_dem,
     download_water_mask,

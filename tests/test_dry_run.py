@@ -42,18 +42,38 @@ def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):
     chain = topsapp_steps.jobs(topsapp_properties(defaults()))
     assert {r for r in jobs if r.startswith("topsapp_")} == {f"topsapp_{j.name}" for j in chain}
     assert len(chain) == 10
-    for rule in ("check_pair", "download_slc", "download_orbit", "download_dem", "stage_scenes", "stage_dem"):
+    for rule in ("check_pair", "burst_safe", "download_orbit", "download_dem", "stage_scenes", "stage_dem"):
         assert rule in jobs
     for rule in ("package_gunw", "validate_gunw", "all"):
         assert rule in jobs
     assert "F25502_20220212_20220131" in proc.stdout
-    # 4 SLCs and 4 orbits (one per scene), one DEM for the frame
-    stats = {
+    # a frame pair without local SLCs is in burst mode (download_mode auto): one burst2safe SAFE per date
+    # instead of 4 SLC zips; 4 orbits (one per scene), one DEM for the frame
+    stats = _job_counts(proc.stdout)
+    assert stats["burst_safe"] == 2 and "download_slc" not in stats
+    assert stats["download_orbit"] == 4 and stats["download_dem"] == 1
+
+
+def _job_counts(stdout: str) -> dict[str, int]:
+    return {
         line.split()[0]: int(line.split()[1])
-        for line in proc.stdout.splitlines()
+        for line in stdout.splitlines()
         if line[:1].isalpha() and len(line.split()) == 2 and line.split()[1].isdigit()
     }
-    assert stats["download_slc"] == 4 and stats["download_orbit"] == 4 and stats["download_dem"] == 1
+
+
+def test_slc_mode_plans_the_four_slc_downloads(tmp_path):
+    """download_mode slc is today's behaviour for a frame pair: one SLC zip per scene, no burst SAFE."""
+    proc = _dry_run(tmp_path, "--config", "download_mode=slc")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = _job_counts(proc.stdout)
+    assert stats["download_slc"] == 4 and "burst_safe" not in stats and stats["download_orbit"] == 4
+
+
+def test_burst_mode_without_a_frame_fails_at_planning(tmp_path):
+    proc = _dry_run(tmp_path, "--config", "download_mode=burst", "frame_id=-1")
+    assert proc.returncode != 0
+    assert "download_mode burst needs a frame" in proc.stdout + proc.stderr
 
 
 def test_a_coverage_threshold_is_a_gate_checked_at_planning(tmp_path):

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "check-ids": ("gunw_workflow.inputs.offline_checks", "offline scene-id / frame checks"),
     "download-slc": ("gunw_workflow.inputs.slc", "one SLC zip from ASF (verified, resumable)"),
+    "burst-safe": ("gunw_workflow.inputs.burst_safe", "burst mode: one date's bursts -> SAFE (burst2safe)"),
     "download-orbit": ("gunw_workflow.inputs.orbits", "one EOF orbit file per scene"),
     "download-dem": ("gunw_workflow.inputs.dem_download", "GLO-30 tiles -> 1-arcsec ISCE DEM"),
     "resample-dem": ("gunw_workflow.inputs.dem_resample", "geocoding DEM at the output posting (no network)"),

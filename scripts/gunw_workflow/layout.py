@@ -18,6 +18,7 @@ stray path literals). Paths are plain strings so that the same methods give Snak
     <results_dir>/report/                       benchmarks.png, stack.png, stack.html, summaries.txt (all pairs)
     <cache_dir>/slc/<scene>.zip, orbits/<scene>.EOF(.json), dem/<key>/..., water_mask/<key>/..., aux_cal/,
                static/, logs/<rule>/<key>.log   shared by every pair
+               bursts/data/<burst>.tiff, bursts/metadata/<slc>_<pol>.xml, bursts/safe/<date key>.SAFE (+ .json)
 """
 
 from __future__ import annotations
@@ -253,6 +254,33 @@ class CacheDir:
 
     def log(self, rule: str, key: str) -> str:
         return _join(self.root, "logs", rule, f"{key}.log")
+
+    # --- burst mode (download_mode burst): each burst once, one burst2safe SAFE per date ---
+    def burst_data(self, granule: str) -> str:
+        """One burst's measurement TIFF as ASF's burst extractor serves it (shared by every date key using it)."""
+        return _join(self.root, "bursts", "data", f"{granule}.tiff")
+
+    def burst_metadata(self, slc: str, polarization: str) -> str:
+        """The extractor's combined metadata XML of one SLC and polarisation (manifest + annotations)."""
+        return _join(self.root, "bursts", "metadata", f"{slc}_{polarization.upper()}.xml")
+
+    def burst_safe(self, key: str) -> str:
+        """The SAFE burst2safe assembled for one date key (see burst_safe_key)."""
+        return _join(self.root, "bursts", "safe", f"{key}.SAFE")
+
+    def burst_safe_record(self, key: str) -> str:
+        """What the SAFE of ``key`` was made from (bursts, burst2safe's own SAFE name), written after the SAFE."""
+        return _join(self.root, "bursts", "safe", f"{key}.json")
+
+
+def burst_safe_key(frame_id: int, date: str, polarization: str, swaths) -> str:
+    """The SAFE of one date in burst mode: frame + date + polarisation + swaths, known without scene ids, so
+    every pair of a frame stack that uses the date shares it (``F25502_20220212_VV_IW123``)."""
+    return f"F{int(frame_id)}_{date}_{polarization.upper()}_IW{''.join(str(s) for s in sorted(swaths))}"
+
+
+BURST_SAFE_KEY_PATTERN = "F[0-9]+_[0-9]{8}_[A-Z]{2}_IW[1-3]+"
+"""The regular expression every burst_safe_key matches (a wildcard constraint)."""
 
 
 def dem_key(frame_id: int, pair_name: str) -> str:

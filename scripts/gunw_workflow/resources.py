@@ -74,6 +74,9 @@ OTHER: dict[str, Cost] = {
     "stage_scenes": Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 100, 0),
     "stage_dem": Cost(1, 1, 0.0, 0.0, "full", 1000, 0, 1000, 0),
     "download_slc": Cost(1, 30, 0.0, 0.0, "full", 1000, 0, 9000, 0, min_runtime=120),
+    # burst mode, one date: ~27 bursts of ~150 MB fetched, then burst2safe holds one swath's bursts in memory
+    # (complex64) while it writes the SAFE's measurement: bursts + SAFE on disk
+    "burst_safe": Cost(1, 30, 0.0, 0.0, "full", 6000, 0, 9000, 0, min_runtime=120),
     "download_orbit": Cost(1, 5, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=30),
     "download_dem": Cost(1, 10, 0.0, 0.0, "full", 3000, 0, 3000, 0, min_runtime=60),
     "download_water_mask": Cost(1, 10, 0.0, 0.0, "full", 3000, 0, 1000, 0, min_runtime=60),

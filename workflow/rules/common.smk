@@ -439,3 +439,70 @@ def delivery_targets():
     if not config["bucket"]:
         return []
     return [RUN.pair(name).upload_record for name in PAIR_NAMES]
+
+
+# ---- burst mode (download_mode; rules in workflow/rules/bursts.smk, docs/inputs.md section 9) ----
+
+from gunw_workflow.inputs import bursts as burst_mode
+
+
+def pair_download_mode(pair):
+    """`slc` or `burst` for a pair (download_mode auto: burst for a frame pair without local SLCs)."""
+    return burst_mode.resolve_mode(
+        config["download_mode"], pair["frame_id"], LOCAL["slc_dir"]
+    )
+
+
+try:
+    DOWNLOAD_MODE = {name: pair_download_mode(p) for name, p in pairs_by_name.items()}
+except ValueError as exc:
+    raise WorkflowError(f"Invalid config: {exc}")
+
+
+def pair_date(pair, role):
+    """A pair's date (YYYYMMDD) for a role: given (date-given pairs) or read from its first scene id."""
+    given = pair.get(f"{role}_date")
+    return given.replace("-", "") if given else pair[f"{role}_scenes"][0][17:25]
+
+
+def burst_safe_key(pair, role):
+    """The shared SAFE of a date in burst mode: frame + date + polarisation + swaths (no scene ids needed)."""
+    return run_layout.burst_safe_key(
+        pair["frame_id"],
+        pair_date(pair, role),
+        TOPSAPP_PROPERTIES["polarization"],
+        TOPSAPP_PROPERTIES["swaths"],
+    )
+
+
+def role_safes(pair, role):
+    """The SAFEs staging gives ISCE2 for a role: one burst2safe SAFE per date, or the scenes' SLCs."""
+    if DOWNLOAD_MODE[pair["name"]] == "burst":
+        return [CACHE.burst_safe(burst_safe_key(pair, role))]
+    ref, sec = resolved_scenes(pair["name"])
+    return [slc_path(s) for s in (ref if role == "reference" else sec)]
+
+
+def pair_safes(wildcards):
+    pair = pair_of(wildcards)
+    return role_safes(pair, "reference") + role_safes(pair, "secondary")
+
+
+def check_pair_mode_args(wildcards):
+    """The check's burst-mode arguments: burst mode searches the burst catalogue for the frame's bursts."""
+    if DOWNLOAD_MODE[wildcards.pair] != "burst":
+        return ""
+    return (
+        f"--burst-mode --polarization {TOPSAPP_PROPERTIES['polarization']}"
+        f" --swaths {' '.join(str(s) for s in TOPSAPP_PROPERTIES['swaths'])}"
+    )
+
+
+for _name, _pair in pairs_by_name.items():
+    if DOWNLOAD_MODE[_name] == "burst":
+        for _role in ("reference", "secondary"):
+            FIRST_PAIR.setdefault(("burst_safe", burst_safe_key(_pair, _role)), _name)
+
+
+def inputs_burst_safe_pair_json(wildcards):
+    return inputs_first_pair_json("burst_safe", wildcards.key)

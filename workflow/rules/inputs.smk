@@ -61,10 +61,12 @@ rule check_pair:
         resolution=lambda w, input: (
             f"--resolution {input.scenes}" if input.scenes else ""
         ),
+        # burst mode searches the burst catalogue for the frame's bursts (a changed mode re-checks)
+        mode=check_pair_mode_args,
     shell:
         "gunw check-pair --name {wildcards.pair} --reference {params.ref}"
         " --secondary {params.sec} --frame-id {params.frame} --min-frame-coverage {params.min_cov}"
-        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net} {params.resolution}"
+        " --slc-dir={params.slc_dir:q} --out {output:q} --log {log:q} {params.net} {params.resolution} {params.mode}"
 
 
 rule download_slc:

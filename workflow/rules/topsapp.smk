@@ -8,7 +8,7 @@ rule stage_scenes:
     """
     input:
         pair_json=P.pair_json,
-        slcs=lambda w: [slc_path(s) for s in pair_scenes(w)],
+        slcs=pair_safes,  # SLCs, or one burst2safe SAFE per date in burst mode
         orbits=orbit_sources,
     output:
         orbits=directory(P.orbits),
@@ -24,8 +24,8 @@ rule stage_scenes:
     params:
         pair_dir=lambda w: pair_dir(w).root,
         scenes=pair_scenes,
-        reference=lambda w: [slc_path(s) for s in resolved_scenes(w.pair)[0]],
-        secondary=lambda w: [slc_path(s) for s in resolved_scenes(w.pair)[1]],
+        reference=lambda w: role_safes(pair_of(w), "reference"),
+        secondary=lambda w: role_safes(pair_of(w), "secondary"),
         aux_cal_cache=CACHE.aux_cal,
         aux_cal_local=LOCAL["aux_cal_dir"],
         net=lambda w, output: inputs_net_args("slc_base_url"),

@@ -261,6 +261,9 @@ def check_pair(
     base_url: str | None = None,
     policy=None,
     env: dict | None = None,
+    download_mode: str = "slc",
+    polarization: str = "vv",
+    swaths=(1, 2, 3),
 ) -> dict:
     """All checks; returns the pair.json dict or raises PairCheckError (list of messages)."""
     errors = pair_rules.check_pair_ids(ref, sec, frame_id)
@@ -278,7 +281,39 @@ def check_pair(
             raise PairCheckError([str(exc)]) from None
     meta = gather_metadata(ref + sec, slc_dir, base_url, policy)
     geo = check_metadata(ref, sec, meta, int(frame_id), min_cov)
-    return build_pair_json(name, ref, sec, int(frame_id), meta, geo, min_cov)
+    doc = build_pair_json(name, ref, sec, int(frame_id), meta, geo, min_cov)
+    if download_mode == "burst":  # burst catalogue rules (inputs/bursts.py), still before any download
+        doc.update(burst_record(doc, polarization, swaths, base_url, policy))
+    return doc
+
+
+def burst_record(doc: dict, polarization: str, swaths, base_url=None, policy=None) -> dict:
+    """pair.json's burst-mode fields: the bursts each date needs, or PairCheckError naming the bursts."""
+    from gunw_workflow.inputs import bursts
+
+    if doc["frame_id"] < 0:
+        raise PairCheckError(
+            ["download_mode burst needs a frame_id (the frame chooses the bursts); use download_mode slc"]
+        )
+    windows, dates = {}, {}
+    for role in ("reference", "secondary"):
+        windows[role] = bursts.search_window(doc[f"{role}_start"], doc[f"{role}_stop"])
+        dates[role] = doc[f"{role}_scenes"][0][17:25]
+    try:
+        rec = bursts.check_frame_bursts(
+            doc["frame_id"],
+            doc["track"],
+            doc["roi_snwe"],
+            windows,
+            dates,
+            swaths,
+            polarization,
+            base_url,
+            policy,
+        )
+    except bursts.BurstCheckError as exc:
+        raise PairCheckError(exc.errors) from None
+    return {"download_mode": "burst", "bursts": rec}
 
 
 def add_resolution(resolution: dict) -> dict:
@@ -323,6 +358,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--slc-dir", default=None, help="local SAFE directory (local_inputs.slc_dir); '' = ASF"
     )
+    from gunw_workflow.config import defaults
+
+    tops = defaults()["topsapp"]
+    parser.add_argument(
+        "--burst-mode",
+        action="store_true",
+        help="download_mode resolved to burst: check the frame's bursts in ASF's burst catalogue",
+    )
+    parser.add_argument(
+        "--polarization", default=tops["polarization"], help="topsapp.polarization (burst mode)"
+    )
+    parser.add_argument(
+        "--swaths", nargs="+", type=int, default=tops["swaths"], help="topsapp.swaths (burst mode)"
+    )
     parser.add_argument("--out", required=True, help="pair.json to write")
     parser.add_argument("--log", default=None, help="also append messages to this file")
     http_fetch.add_policy_args(parser)
@@ -362,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
             slc_dir=args.slc_dir or None,
             base_url=args.base_url,
             policy=http_fetch.policy_from_args(args),
+            download_mode="burst" if args.burst_mode else "slc",
+            polarization=args.polarization,
+            swaths=args.swaths,
         )
     except PairCheckError as exc:
         report([f"error: pair {args.name}: {e}" for e in exc.errors])
@@ -376,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         report([f"error: pair {args.name}: {local}"])
         return 1
     cov = "" if doc["frame_coverage"] is None else f", frame coverage {doc['frame_coverage']:.1%}"
+    if doc.get("bursts"):
+        cov += f", burst mode: {len(doc['bursts']['reference']['bursts'])} bursts per date"
     report([f"pair {args.name}: OK (track {doc['track']} {doc['flight_direction']}{cov}) -> {args.out}"])
     return 0
 

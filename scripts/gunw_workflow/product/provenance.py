@@ -48,7 +48,18 @@ def for_pair(shared_part: dict, pair: dict) -> dict:
     """The record of one pair: only this pair (adding pairs to a stack re-packages nothing), no credentials."""
     own = dict(shared_part)
     own.update({k: pair[k] for k in (DATE_PAIR_KEYS if pair.get("reference_date") else PAIR_KEYS)})
+    if pair.get("bursts"):  # burst mode (pair.json): the burst granules and the SLC ids they were cut from
+        own["input_bursts"] = input_bursts(pair["bursts"])
     return gunw_name.sanitise(own)
+
+
+def input_bursts(record: dict) -> dict:
+    """Per role, the SLC ids and the burst granules (ASF names) a burst-mode product was made from. Kept out of
+    L1InputGranules: ARIA-tools and RAiDER read SLC-id fields there (date at [17:25], `_`-field 5 = start)."""
+    return {
+        role: {"slcs": list(record[role]["slcs"]), "bursts": [b["granule"] for b in record[role]["bursts"]]}
+        for role in ("reference", "secondary")
+    }
 
 
 def to_json(record: dict) -> str:
