@@ -12,9 +12,7 @@ those. See docs/inputs.md section 9.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
-import requests
 from shapely.geometry import box, shape
 
 from gunw_workflow.inputs import http_fetch
@@ -91,7 +89,6 @@ def search_bursts(track: int, roi_snwe, start: str, end: str, base_url=None, pol
     """Every IW burst of ``track`` touching the ROI box between ``start`` and ``end`` (ISO times), all
     polarisations (the check names what is available). Retried on transient failures like the SLC search."""
     import asf_search
-    from asf_search.exceptions import ASFSearchError
 
     from gunw_workflow.inputs import scene_metadata
 
@@ -109,23 +106,12 @@ def search_bursts(track: int, roi_snwe, start: str, end: str, base_url=None, pol
         end=end,
         maxResults=2000,
     )
-    last, unreachable = "", 0
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            return [_record(p) for p in asf_search.search(opts=opts)]
-        except (requests.RequestException, ASFSearchError, ValueError, KeyError) as exc:
-            last = f"{type(exc).__name__}: {str(exc)[:200]}"
-            unreachable += http_fetch.is_unreachable(exc)
-        if attempt < policy.attempts:
-            wait = policy.wait(attempt)
-            http_fetch.log.warning(
-                "ASF burst search: attempt %d failed (%s); retrying in %.3g s", attempt, last, wait
-            )
-            time.sleep(wait)
-    hint = ""
-    if unreachable == policy.attempts:
-        hint = http_fetch.unreachable_hint(base_url or "https://" + scene_metadata.ASF_SEARCH_HOST)
-    raise BurstCheckError([f"ASF burst search failed after {policy.attempts} attempts: {last}{hint}"])
+    try:
+        return scene_metadata.search_with_retries(
+            lambda: [_record(p) for p in asf_search.search(opts=opts)], "ASF burst search", policy, base_url
+        )
+    except scene_metadata.SearchFailed as exc:
+        raise BurstCheckError([f"ASF burst search failed after {exc}"]) from exc
 
 
 def _iso(t: dt.datetime) -> str:

@@ -12,6 +12,7 @@ water-mask bounds, whether AUX_CAL is needed).
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import sys
 from pathlib import Path
@@ -326,6 +327,16 @@ def add_resolution(resolution: dict) -> dict:
     }
 
 
+def report_lines(lines: list[str], log: str | None = None) -> None:
+    """The check's lines on stderr (the console) and appended to the job's log, the same text in both."""
+    text = "".join(f"{line}\n" for line in lines)
+    sys.stderr.write(text)
+    if log:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as fh:
+            fh.write(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Validate one pair (before any download) and write pair.json."
@@ -377,13 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     http_fetch.add_policy_args(parser)
     args = parser.parse_args(argv)
 
-    def report(lines: list[str]) -> None:
-        text = "".join(f"{line}\n" for line in lines)
-        sys.stderr.write(text)
-        if args.log:
-            Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-            with open(args.log, "a") as fh:
-                fh.write(text)
+    report = functools.partial(report_lines, log=args.log)
 
     resolution = None
     if args.resolution:  # a frame + dates pair: the scenes resolve_pair found for these dates

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import logging
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from shapely.ops import unary_union
 
 from gunw_workflow import pair_list
 from gunw_workflow.inputs import credentials, frames, http_fetch, scene_metadata
-from gunw_workflow.inputs.check_pair import PairCheckError, check_pair
+from gunw_workflow.inputs.check_pair import PairCheckError, check_pair, report_lines
 from gunw_workflow.isce_io.times import parse_time
 
 SEARCH_MARGIN = dt.timedelta(minutes=30)
@@ -103,40 +102,30 @@ def search_params(row: frames.FrameRow, day: dt.date, on_frame: bool = True) -> 
 def geo_search(params: dict, base_url: str | None, policy, session=None) -> list[dict]:
     """The SLC records asf_search returns for `params` (scene_metadata form), retried like the id search."""
     import asf_search
-    from asf_search.exceptions import ASFSearchError
 
     policy = policy or http_fetch.RetryPolicy()
     session = session or scene_metadata.search_session(base_url)
     logging.getLogger("asf_search").setLevel(logging.ERROR)  # not its notes on re-winding the frame polygon
-    last, unreachable = "", 0
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            results = asf_search.geo_search(**params, opts=asf_search.ASFSearchOptions(session=session))
-            out = {}
-            for product in results:
-                if product.properties.get("processingLevel") not in (None, "SLC"):
-                    continue
-                rec = scene_metadata._record_from_asf(product)
-                out.setdefault(rec["id"], rec)
-            return list(out.values())
-        except (requests.RequestException, ASFSearchError, ValueError, KeyError, TypeError) as exc:
-            last = f"{type(exc).__name__}: {str(exc)[:200]}"
-            unreachable += http_fetch.is_unreachable(exc)
-        if attempt < policy.attempts:
-            wait = policy.wait(attempt)
-            http_fetch.log.warning(
-                "ASF geo search: attempt %d failed (%s); retrying in %.3g s", attempt, last, wait
-            )
-            time.sleep(wait)
-    hint = ""
-    if unreachable == policy.attempts:
-        hint = http_fetch.unreachable_hint(base_url or "https://" + scene_metadata.ASF_SEARCH_HOST)
-    raise ResolveError(
-        [
-            f"ASF search for the scenes of {params['start'][:10]}..{params['end'][:10]} failed after "
-            f"{policy.attempts} attempts: {last}{hint or '; the ASF search service may be down, retry later'}"
-        ]
-    )
+
+    def run():
+        results = asf_search.geo_search(**params, opts=asf_search.ASFSearchOptions(session=session))
+        out = {}
+        for product in results:
+            if product.properties.get("processingLevel") not in (None, "SLC"):
+                continue
+            rec = scene_metadata._record_from_asf(product)
+            out.setdefault(rec["id"], rec)
+        return list(out.values())
+
+    try:
+        return scene_metadata.search_with_retries(run, "ASF geo search", policy, base_url)
+    except scene_metadata.SearchFailed as exc:
+        msg = str(exc)
+        if "every try failed to resolve" not in msg:
+            msg += "; the ASF search service may be down, retry later"
+        raise ResolveError(
+            [f"ASF search for the scenes of {params['start'][:10]}..{params['end'][:10]} failed after {msg}"]
+        ) from exc
 
 
 def _uncalibrated_s1c(rec: dict) -> bool:
@@ -382,13 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     http_fetch.add_policy_args(parser)
     args = parser.parse_args(argv)
 
-    def report(lines: list[str]) -> None:
-        text = "".join(f"{line}\n" for line in lines)
-        sys.stderr.write(text)
-        if args.log:
-            Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-            with open(args.log, "a") as fh:
-                fh.write(text)
+    report = functools.partial(report_lines, log=args.log)
 
     try:
         doc = resolve(

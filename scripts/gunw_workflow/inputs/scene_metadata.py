@@ -99,38 +99,53 @@ def search_asf(
     """ASF metadata of the SLC products of `scene_ids` (granule search; other product types of the same scene
     are dropped). Returns id -> record for the scenes found; retried on transient failures."""
     import asf_search
-    from asf_search.exceptions import ASFSearchError
 
     policy = policy or http_fetch.RetryPolicy()
     session = session or search_session(base_url)
     ids = sorted(set(scene_ids))
+
+    def run():
+        results = asf_search.granule_search(ids, opts=asf_search.ASFSearchOptions(session=session))
+        out = {}
+        for product in results:
+            if product.properties.get("processingLevel") != "SLC":
+                continue
+            rec = _record_from_asf(product)
+            if rec["id"] in ids:
+                out[rec["id"]] = rec
+        return out
+
+    try:
+        return search_with_retries(run, "ASF search", policy, base_url)
+    except SearchFailed as exc:
+        raise MetadataError(f"ASF search for {len(ids)} scene(s) failed after {exc}") from exc
+
+
+class SearchFailed(RuntimeError):
+    """Every attempt of an ASF search failed: '<n> attempts: <last error><hint>' (the caller names the search)."""
+
+
+def search_with_retries(run, label: str, policy, base_url: str | None = None):
+    """run() (one asf_search query) retried on transient failures, as every ASF search of the inputs is."""
+    from asf_search.exceptions import ASFSearchError
+
     last, unreachable = "", 0
     for attempt in range(1, policy.attempts + 1):
         try:
-            results = asf_search.granule_search(ids, opts=asf_search.ASFSearchOptions(session=session))
-            out = {}
-            for product in results:
-                if product.properties.get("processingLevel") != "SLC":
-                    continue
-                rec = _record_from_asf(product)
-                if rec["id"] in ids:
-                    out[rec["id"]] = rec
-            return out
-        except (requests.RequestException, ASFSearchError, ValueError, KeyError) as exc:
+            return run()
+        except (requests.RequestException, ASFSearchError, ValueError, KeyError, TypeError) as exc:
             last = f"{type(exc).__name__}: {str(exc)[:200]}"
             unreachable += http_fetch.is_unreachable(exc)
         if attempt < policy.attempts:
             wait = policy.wait(attempt)
             http_fetch.log.warning(
-                "ASF search: attempt %d failed (%s); retrying in %.3g s", attempt, last, wait
+                "%s: attempt %d failed (%s); retrying in %.3g s", label, attempt, last, wait
             )
             time.sleep(wait)
     hint = ""
     if unreachable == policy.attempts:
         hint = http_fetch.unreachable_hint(base_url or "https://" + ASF_SEARCH_HOST)
-    raise MetadataError(
-        f"ASF search for {len(ids)} scene(s) failed after {policy.attempts} attempts: {last}{hint}"
-    )
+    raise SearchFailed(f"{policy.attempts} attempts: {last}{hint}")
 
 
 # --------------------------------------------------------------------------------------------------- local SAFE
