@@ -323,7 +323,7 @@ def topsapp_job_inputs(job):
     # (Snakemake checks only requested outputs for being missing, and skips the params check of a job with
     # outputs that have no metadata). PICKLE/<last> comes with its .xml.
     prev_files = (
-        [P.pickle_xml(prev.last)]
+        [P.pickle_xml(s) for s in topsapp_steps.job_pickle_steps(prev, TOPSAPP_PROPERTIES)[-1:]]
         + [
             P.topsapp_file(f)
             for f in topsapp_steps.job_declared(prev, TOPSAPP_PROPERTIES)
@@ -338,12 +338,16 @@ def topsapp_job_inputs(job):
         if last == job.name and producer != job.name
     ]
     # patterns in {pair}: Snakemake fills the wildcard in, no per-job function call
-    return {"prev": prev_files, **reads, "heavy": heavy}
+    return {"prev": prev_files, **reads, "heavy": heavy, **ion_job_inputs(job)}
 
 
 def topsapp_job_outputs(job):
     """Every step's PICKLE pair, every declared file, and the heavy marker when a heavy group leaves the job."""
-    files = [f for step in job.steps for f in (P.pickle(step), P.pickle_xml(step))]
+    files = [
+        f
+        for step in topsapp_steps.job_pickle_steps(job, TOPSAPP_PROPERTIES)
+        for f in (P.pickle(step), P.pickle_xml(step))
+    ]
     files += [
         P.topsapp_file(f) for f in topsapp_steps.job_declared(job, TOPSAPP_PROPERTIES)
     ]

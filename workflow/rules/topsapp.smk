@@ -71,13 +71,13 @@ for _job in TOPSAPP_JOBS:
         input:
             **topsapp_job_inputs(_job),
         output:
-            topsapp_job_outputs(_job),
+            topsapp_job_outputs(_job) + ion_job_outputs(_job),
         log:
             P.log(_rule),
         benchmark:
             P.benchmark(_rule)
         group:
-            topsapp_steps.BY_NAME[_job.name].slurm_group
+            topsapp_steps.BY_NAME[_job.steps[-1] if _job.ion else _job.name].slurm_group
         conda:
             "../../envs/isce2.yaml"
         threads: _res["threads"]
@@ -92,9 +92,10 @@ for _job in TOPSAPP_JOBS:
             # output-derived params are not provenance for Snakemake: the pair directory, the full property set
             # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
             args=lambda w, output: topsapp_step_args(RUN.pair(w.pair).root),
+            topsapp=lambda w, output: RUN.pair(w.pair).topsapp,
         shell:
             "rm -f {log:q} && gunw topsapp-step --job {params.job} {params.args}"
-            " --threads {threads} --log {log:q}"
+            " --threads {threads}" + ion_job_shell(_job) + " --log {log:q}"
 
     # `snakemake --list-rules` shows it (a generated rule cannot carry a literal docstring)
     workflow.get_rule(_rule).docstring = topsapp_steps.job_description(_job)

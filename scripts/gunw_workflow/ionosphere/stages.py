@@ -23,6 +23,9 @@ BRIDGE_RECORD = f"{OWN}/bridging.json"
 RAW = f"{OWN}/raw.ion"
 FILT = "ion/ion_cal/filt.ion"  # ISCE's name: ionosphere_shift, ion2grd and mergebursts read it
 AZ_SHIFT = "merged/topophase.ion.az_shift"
+# the reference's filter settings when a water mask is used (always here): coherence floor and outlier rule
+MASKED_COHERENCE_THRESHOLD = 0.8
+MASKED_SIGMA_RULE = 1.0
 
 
 def first_stage_dir(band: str, fr: int, fa: int) -> str:

@@ -106,6 +106,87 @@ def _geocode_outputs(s: Properties) -> list[str]:
     return files
 
 
+def _ion_first_stage(s: Properties) -> str:
+    fr = int(s["number of range looks at first stage for ionosphere phase unwrapping"])
+    fa = int(s["number of azimuth looks at first stage for ionosphere phase unwrapping"])
+    return f"{fr}rlks_{fa}alks"
+
+
+def _ion_subband_files(s: Properties) -> list[str]:
+    return per_swath(["ion/lower/fine_interferogram/IW{n}.xml", "ion/upper/fine_interferogram/IW{n}.xml"], s)
+
+
+def _ion_rawion_files(s: Properties) -> list[str]:
+    d = _ion_first_stage(s)
+    files = []
+    for band in ("lower", "upper"):
+        files += raster(f"ion/{band}/merged/{d}/filt_topophase.unw")
+        files += raster(f"ion/{band}/merged/{d}/filt_topophase.unw.conncomp")
+        files += raster(f"ion/{band}/merged/filt_topophase.unw")
+    files += raster(f"ion/lower/merged/{d}/topophase.cor") + raster("ion/lower/merged/topophase.cor")
+    return files + raster("ion/ion_cal/raw_no_projection.ion") + raster("ion/ion_cal/raw_no_projection.cor")
+
+
+@dataclass(frozen=True)
+class IonSubJob:
+    """One topsApp process of the `ion` step running ISCE's ionosphere sub-steps first..last (`start/end
+    ionosphere step`); the project's own stages run between them (workflow/rules/ionosphere.smk)."""
+
+    name: str
+    first: str
+    last: str
+    declared: Callable[[Properties], list[str]]
+    checks: Callable[[Properties], list[str]]
+    invalidated_by: tuple[str, ...]
+    overrides: tuple[tuple[str, object], ...] = ()
+
+
+ION_SUBSTEPS = ("subband", "rawion", "grd2ion", "filt_gaussian", "ionosphere_shift", "ion2grd", "esd")
+ION_SUBJOBS: tuple[IonSubJob, ...] = (
+    IonSubJob(
+        "ion_subband",
+        "subband",
+        "subband",
+        _ion_subband_files,
+        lambda s: per_swath(
+            ["ion/lower/fine_interferogram/IW{n}/burst_*.int", "ion/upper/fine_interferogram/IW{n}/burst_*.int"], s
+        ),
+        ("do ionosphere correction",),
+    ),
+    IonSubJob(
+        "ion_rawion",
+        "rawion",
+        "rawion",
+        _ion_rawion_files,
+        lambda s: [],
+        (
+            "total number of azimuth looks in the ionosphere processing",
+            "total number of range looks in the ionosphere processing",
+            "number of azimuth looks at first stage for ionosphere phase unwrapping",
+            "number of range looks at first stage for ionosphere phase unwrapping",
+            "areas masked out in ionospheric phase estimation",
+        ),
+    ),
+    # grd2ion and filt_gaussian are replaced by the project's filter (the reference filters the unprojected
+    # ionosphere); ionosphere_shift -> ion2grd -> esd need burst properties on, for this process only
+    IonSubJob(
+        "ion_ramps",
+        "ionosphere_shift",
+        "esd",
+        lambda s: raster("ion/ion_cal/azshift.ion"),
+        lambda s: per_swath(["ion/ion_burst/IW{n}/burst_*.ion"], s),
+        (
+            "height of ionosphere layer in km",
+            "maximum window size for filtering ionosphere azimuth shift",
+            "minimum window size for filtering ionosphere azimuth shift",
+            "correct phase error caused by ionosphere azimuth shift",
+        ),
+        (("consider burst properties in ionosphere computation", True),),
+    ),
+)
+ION_SUBJOB = {j.name: j for j in ION_SUBJOBS}
+
+
 _OFFSET_FILES = [
     "merged/dense_offsets.bil",
     "merged/dense_offsets_snr.bil",
@@ -290,10 +371,9 @@ STEPS: tuple[Step, ...] = (
     Step(
         "ion",
         ion_on,
-        declared=lambda s: raster("ion/ion_cal/filt.ion") if ion_on(s) else [],
+        declared=lambda s: _ion_subband_files(s) + _ion_rawion_files(s) if ion_on(s) else [],
         invalidated_by=("do ionosphere correction", *ION_PROPERTIES),
-        heavy=(Heavy(("ion/lower/*", "ion/upper/*"), (("ion", ion_on),)),),
-        description="split-spectrum ionosphere; always unwraps with snaphu internally",
+        description="split-spectrum ionosphere, run as sub-step jobs (ION_SUBJOBS); snaphu unwraps the sub-bands",
         cost=Cost(4, 5, 1.20, 0.5, "full", 2000, 520, 500, 800),
     ),
     Step(
@@ -489,8 +569,10 @@ class Job:
     scheduler job; half of the 24 steps do nothing with standard settings."""
 
     name: str
-    """The working step: the rule is topsapp_<name>."""
+    """The working step (or the ionosphere sub-job, ION_SUBJOBS): the rule is topsapp_<name>."""
     steps: tuple[str, ...]
+    ion: IonSubJob | None = None
+    """Set for the jobs of the `ion` step: which ISCE ionosphere sub-steps the process runs."""
 
     @property
     def first(self) -> str:
@@ -514,12 +596,36 @@ def jobs(settings: Properties) -> tuple[Job, ...]:
         else:
             waiting.append(step)
     groups[-1] += waiting  # idle steps after the last working step join it
-    return tuple(Job(next(s.name for s in g if s.works(settings)), tuple(s.name for s in g)) for g in groups)
+    out: list[Job] = []
+    for g in groups:
+        name = next(s.name for s in g if s.works(settings))
+        names = tuple(s.name for s in g)
+        if name == "ion":  # one process per group of ionosphere sub-steps; the idle steps before join the first
+            for i, sub in enumerate(ION_SUBJOBS):
+                out.append(Job(sub.name, names if i == 0 else ("ion",), sub))
+        else:
+            out.append(Job(name, names))
+    return tuple(out)
+
+
+def job_overrides(job: Job) -> dict:
+    """Properties rendered differently for this job's process (the ionosphere sub-step range)."""
+    if job.ion is None:
+        return {}
+    return {"start ionosphere step": job.ion.first, "end ionosphere step": job.ion.last, **dict(job.ion.overrides)}
+
+
+def job_pickle_steps(job: Job, settings: Properties) -> list[str]:
+    """Steps whose PICKLE the job declares: every `ion` process rewrites PICKLE/ion, the last one declares it."""
+    last_ion = ION_SUBJOBS[-1].name
+    return [s for s in job.steps if not (s == "ion" and job.ion is not None and job.name != last_ion)]
 
 
 def job_description(job: Job) -> str:
     """One line for `snakemake --list-rules`: what the job's steps are and what its working step does."""
     steps = job.first if len(job.steps) == 1 else f"{job.first} .. {job.last}"
+    if job.ion is not None:
+        return f"topsApp step(s) {steps}: ionosphere sub-steps {job.ion.first} .. {job.ion.last}"
     what = BY_NAME[job.name].description
     return f"topsApp step(s) {steps}" + (f": {what}" if what else "")
 
@@ -533,17 +639,25 @@ def job_params(job: Job, settings: Properties) -> dict:
     properties change nothing (switching it on gives it a job of its own, whose new outputs re-run it)."""
     out = {}
     for name in job.steps:
-        if BY_NAME[name].active(settings):
+        if name == "ion" and job.ion is not None:
+            out.update({k: settings[k] for k in job.ion.invalidated_by if k in settings})
+        elif BY_NAME[name].active(settings):
             out.update(step_params(name, settings))
     return out
 
 
 def job_declared(job: Job, settings: Properties) -> list[str]:
     """Fixed-name files the job's steps declare (besides their PICKLEs), in step order."""
+    if job.ion is not None:
+        return [f for name in job.steps if name != "ion" for f in BY_NAME[name].declared(settings)] + list(
+            job.ion.declared(settings)
+        )
     return [f for name in job.steps for f in BY_NAME[name].declared(settings)]
 
 
 def job_checks(job: Job, settings: Properties) -> list[str]:
+    if job.ion is not None:
+        return list(job.ion.checks(settings))
     return [p for name in job.steps if BY_NAME[name].active(settings) for p in BY_NAME[name].checks(settings)]
 
 
@@ -566,7 +680,7 @@ def job_handoffs(settings: Properties) -> list[tuple[str, str, Heavy]]:
 
 
 def _outputs(job: Job, settings: Properties) -> list[str]:
-    return [f for name in job.steps for f in pickle_files(name)] + job_declared(job, settings)
+    return [f for name in job_pickle_steps(job, settings) for f in pickle_files(name)] + job_declared(job, settings)
 
 
 def first_rerun_job(

@@ -1,0 +1,152 @@
+"""The project's ionosphere stages between ISCE2's ionosphere sub-step jobs (docs/ionosphere.md).
+
+topsapp_ion_subband (ISCE subband + the water mask) -> topsapp_ion_rawion (ISCE merge, snaphu, raw) -> ion_bridge
+-> ion_compute -> ion_filter (ion/ion_cal/filt.ion) -> topsapp_ion_ramps (ISCE ionosphere_shift..esd) and
+topsapp_mergebursts (ISCE: merged/topophase.ion from filt.ion) -> ion_ramps_merge -> topsapp_geocode.
+"""
+
+from gunw_workflow.ionosphere import stages as ion_stages
+
+
+ION_ON = bool(config["estimate_ionosphere_delay"])
+
+
+def ion_prop(name, default=None):
+    return TOPSAPP_PROPERTIES.get(name, default)
+
+
+ION_FIRST_LOOKS = (
+    ion_prop("number of range looks at first stage for ionosphere phase unwrapping"),
+    ion_prop("number of azimuth looks at first stage for ionosphere phase unwrapping"),
+)
+ION_TOTAL_LOOKS = (
+    ion_prop("total number of range looks in the ionosphere processing"),
+    ion_prop("total number of azimuth looks in the ionosphere processing"),
+)
+
+
+def ion_file(rel):
+    """A file of the topsApp directory, with its .xml and .vrt for rasters."""
+    if rel.endswith(".json"):
+        return [P.topsapp_file(rel)]
+    return [P.topsapp_file(f) for f in run_layout.isce_raster(rel)]
+
+
+def ion_job_inputs(job):
+    """The project's stage outputs a topsApp job reads (ISCE opens them by their fixed names)."""
+    if not ION_ON:
+        return {}
+    if job.name == "ion_subband":
+        return {"water_mask": product_water_mask}
+    if job.name in ("ion_ramps", "mergebursts"):
+        return {"ion_filtered": ion_file(ion_stages.FILT)}
+    if job.name == "geocode":
+        return {"ion_ramps": ion_file(ion_stages.AZ_SHIFT)}
+    return {}
+
+
+def ion_job_outputs(job):
+    """Files the project's code adds inside a topsApp job (the water-mask record of the masked sub-bands)."""
+    if ION_ON and job.name == "ion_subband":
+        return [P.topsapp_file(ion_stages.MASK_RECORD)]
+    return []
+
+
+def ion_job_shell(job):
+    """The project's command run after ISCE in the same job: masking rewrites ISCE's sub-band interferograms
+    before ISCE's rawion reads them, so it must never run apart from the subband process that makes them."""
+    if ION_ON and job.name == "ion_subband":
+        return " --water-mask {input.water_mask[0]:q}"
+    return ""
+
+
+if ION_ON:
+
+    rule ion_bridge:
+        """Integer-cycle bridging of snaphu's components and component-0 masking of both sub-bands' first-stage
+        unwrapped phase, then the coherence-weighted multilook to the total ionosphere looks."""
+        input:
+            [
+                P.topsapp_file(f)
+                for f in topsapp_steps.job_declared(
+                    TOPSAPP_JOB["ion_rawion"], TOPSAPP_PROPERTIES
+                )
+            ],
+        output:
+            ion_file(ion_stages.BRIDGED["lower"])
+            + ion_file(ion_stages.BRIDGED["upper"])
+            + ion_file(ion_stages.BRIDGE_RECORD),
+        log:
+            P.log("ion_bridge"),
+        conda:
+            "../../envs/product.yaml"
+        params:
+            first=ION_FIRST_LOOKS,
+            total=ION_TOTAL_LOOKS,
+            topsapp=lambda w: RUN.pair(w.pair).topsapp,
+        shell:
+            "gunw ionosphere bridge --topsapp-dir {params.topsapp:q}"
+            " --first-looks {params.first} --total-looks {params.total} > {log:q} 2>&1"
+
+    rule ion_compute:
+        """The ionosphere from the bridged sub-bands (relative cycle errors removed against a surface)."""
+        input:
+            ion_file(ion_stages.BRIDGED["lower"]) + ion_file(ion_stages.BRIDGED["upper"]),
+        output:
+            ion_file(ion_stages.RAW),
+        log:
+            P.log("ion_compute"),
+        conda:
+            "../../envs/product.yaml"
+        params:
+            topsapp=lambda w: RUN.pair(w.pair).topsapp,
+        shell:
+            "gunw ionosphere compute --topsapp-dir {params.topsapp:q} > {log:q} 2>&1"
+
+    rule ion_filter:
+        """The modified adaptive Gaussian filter -> ion/ion_cal/filt.ion (read by ISCE's later sub-steps)."""
+        input:
+            ion_file(ion_stages.RAW),
+        output:
+            ion_file(ion_stages.FILT),
+        log:
+            P.log("ion_filter"),
+        conda:
+            "../../envs/product.yaml"
+        params:
+            max_window=ion_prop("maximum window size for filtering ionosphere phase"),
+            min_window=ion_prop("minimum window size for filtering ionosphere phase"),
+            fit=ion_prop("apply polynomial fit before filtering ionosphere phase", True),
+            coherence=ion_stages.MASKED_COHERENCE_THRESHOLD,
+            sigma=ion_stages.MASKED_SIGMA_RULE,
+            topsapp=lambda w: RUN.pair(w.pair).topsapp,
+        shell:
+            "gunw ionosphere filter --topsapp-dir {params.topsapp:q} --max-window {params.max_window}"
+            " --min-window {params.min_window} --fit {params.fit} --coherence-threshold {params.coherence}"
+            " --sigma-rule {params.sigma} > {log:q} 2>&1"
+
+    rule ion_ramps_merge:
+        """ISCE's burst ionosphere (ion/ion_burst) merged and multilooked onto merged/topophase.ion's grid."""
+        input:
+            ramps=[
+                P.topsapp_file(f)
+                for f in topsapp_steps.job_declared(
+                    TOPSAPP_JOB["ion_ramps"], TOPSAPP_PROPERTIES
+                )
+            ]
+            + [P.pickle_xml("ion")],
+            merged=ion_file("merged/topophase.ion"),
+        output:
+            ion_file(ion_stages.AZ_SHIFT),
+        log:
+            P.log("ion_ramps_merge"),
+        conda:
+            "../../envs/product.yaml"
+        params:
+            looks=(
+                TOPSAPP_PROPERTIES["range looks"],
+                TOPSAPP_PROPERTIES["azimuth looks"],
+            ),
+            topsapp=lambda w: RUN.pair(w.pair).topsapp,
+        shell:
+            "gunw ionosphere ramps --topsapp-dir {params.topsapp:q} --looks {params.looks} > {log:q} 2>&1"
