@@ -149,14 +149,28 @@ def _props(**overrides) -> dict:
 def test_jobs_cut_the_chain_into_one_working_step_each():
     for settings in (_props(), _props(esd_coherence_threshold=0.8, dense_offsets=True)):
         chain = ts.jobs(settings)
-        assert [s for j in chain for s in j.steps] == list(ts.STEP_NAMES)  # every step once, in order
+        # every step once, in order; the ion step runs in one process per group of ionosphere sub-steps
+        steps = [s for j in chain for s in j.steps]
+        assert [s for i, s in enumerate(steps) if s != "ion" or steps[i - 1] != "ion"] == list(ts.STEP_NAMES)
+        assert steps.count("ion") == len(ts.ION_SUBJOBS)
         for job in chain:
-            assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == [job.name]
+            if job.ion is None:
+                assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == [job.name]
+            else:
+                assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == ["ion"]
     names = [j.name for j in ts.jobs(_props())]
     assert names == [
-        "preprocess", "topo", "fineoffsets", "fineresamp", "ion", "burstifg", "mergebursts", "filter", "unwrap",
-        "geocode",
+        "preprocess", "topo", "fineoffsets", "fineresamp", "ion_subband", "ion_rawion", "ion_ramps", "burstifg",
+        "mergebursts", "filter", "unwrap", "geocode",
     ]  # fmt: skip
+    # each ion process renders its own range of ISCE's ionosphere sub-steps, in runIon's order, none twice
+    ranges = [(j.ion.first, j.ion.last) for j in ts.jobs(_props()) if j.ion]
+    spans = [(ts.ION_SUBSTEPS.index(a), ts.ION_SUBSTEPS.index(b)) for a, b in ranges]
+    assert all(a <= b for a, b in spans) and all(p[1] < n[0] for p, n in zip(spans, spans[1:]))
+    ramps = next(j for j in ts.jobs(_props()) if j.name == "ion_ramps")
+    assert ts.job_overrides(ramps)["consider burst properties in ionosphere computation"] is True
+    # only the last ion process declares PICKLE/ion (every one of them rewrites it)
+    assert [j.name for j in ts.jobs(_props()) if "ion" in ts.job_pickle_steps(j, _props())] == ["ion_ramps"]
     # idle steps join the next job (a change to them re-runs what follows anyway), unwrap2stage joins unwrap's
     assert ts.job_of("verifyDEM", _props()).name == "topo"
     assert ts.job_of("subsetoverlaps", _props()).name == "fineoffsets"

@@ -52,12 +52,14 @@ def ion_job_outputs(job):
     return []
 
 
-def ion_job_shell(job):
-    """The project's command run after ISCE in the same job: masking rewrites ISCE's sub-band interferograms
-    before ISCE's rawion reads them, so it must never run apart from the subband process that makes them."""
+def ion_job_args(job):
+    """Extra `gunw topsapp-step` arguments of a job, as a params function (bound here, per job: a shell string
+    built from the loop variable would be re-evaluated with the last job when the rule runs). The subband job
+    masks water in ISCE's sub-band interferograms right after ISCE writes them, before rawion reads them, so the
+    masking never runs apart from the process that makes them."""
     if ION_ON and job.name == "ion_subband":
-        return " --water-mask {input.water_mask[0]:q}"
-    return ""
+        return lambda w, input: "--water-mask " + shlex.quote(input.water_mask[0])
+    return lambda w, input: ""
 
 
 if ION_ON:

@@ -92,10 +92,10 @@ for _job in TOPSAPP_JOBS:
             # output-derived params are not provenance for Snakemake: the pair directory, the full property set
             # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
             args=lambda w, output: topsapp_step_args(RUN.pair(w.pair).root),
-            topsapp=lambda w, output: RUN.pair(w.pair).topsapp,
+            ion=ion_job_args(_job),
         shell:
             "rm -f {log:q} && gunw topsapp-step --job {params.job} {params.args}"
-            " --threads {threads}" + ion_job_shell(_job) + " --log {log:q}"
+            " --threads {threads} {params.ion} --log {log:q}"
 
     # `snakemake --list-rules` shows it (a generated rule cannot carry a literal docstring)
     workflow.get_rule(_rule).docstring = topsapp_steps.job_description(_job)
