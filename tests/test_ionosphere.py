@@ -60,7 +60,8 @@ def test_ionosphere_of_a_purely_dispersive_and_a_non_dispersive_phase():
     geom = _ramp(shape)
     lower = ion_truth * f0 / fl + geom * fl / f0
     upper = ion_truth * f0 / fu + geom * fu / f0
-    upper[5:9, 10:14] += TWO_PI  # a relative unwrapping error of one cycle on a patch: removed by the adjustment
+    # a relative unwrapping error of one cycle on a patch: removed by the adjustment
+    upper[5:9, 10:14] += TWO_PI
     cor = np.full(shape, 0.95)
     got = compute.ionosphere(lower, upper, cor, wavelength)
     assert np.allclose(got, ion_truth, atol=1e-6)

@@ -166,7 +166,7 @@ def test_jobs_cut_the_chain_into_one_working_step_each():
     # each ion process renders its own range of ISCE's ionosphere sub-steps, in runIon's order, none twice
     ranges = [(j.ion.first, j.ion.last) for j in ts.jobs(_props()) if j.ion]
     spans = [(ts.ION_SUBSTEPS.index(a), ts.ION_SUBSTEPS.index(b)) for a, b in ranges]
-    assert all(a <= b for a, b in spans) and all(p[1] < n[0] for p, n in zip(spans, spans[1:]))
+    assert all(a <= b for a, b in spans) and all(p[1] < n[0] for p, n in zip(spans, spans[1:], strict=False))
     ramps = next(j for j in ts.jobs(_props()) if j.name == "ion_ramps")
     assert ts.job_overrides(ramps)["consider burst properties in ionosphere computation"] is True
     # only the last ion process declares PICKLE/ion (every one of them rewrites it)

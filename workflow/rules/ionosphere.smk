@@ -5,68 +5,12 @@ topsapp_ion_subband (ISCE subband + the water mask) -> topsapp_ion_rawion (ISCE 
 topsapp_mergebursts (ISCE: merged/topophase.ion from filt.ion) -> ion_ramps_merge -> topsapp_geocode.
 """
 
-from gunw_workflow.ionosphere import stages as ion_stages
-
-
-ION_ON = bool(config["estimate_ionosphere_delay"])
-
-
-def ion_prop(name, default=None):
-    return TOPSAPP_PROPERTIES.get(name, default)
-
-
-ION_FIRST_LOOKS = (
-    ion_prop("number of range looks at first stage for ionosphere phase unwrapping"),
-    ion_prop("number of azimuth looks at first stage for ionosphere phase unwrapping"),
-)
-ION_TOTAL_LOOKS = (
-    ion_prop("total number of range looks in the ionosphere processing"),
-    ion_prop("total number of azimuth looks in the ionosphere processing"),
-)
-
-
-def ion_file(rel):
-    """A file of the topsApp directory, with its .xml and .vrt for rasters."""
-    if rel.endswith(".json"):
-        return [P.topsapp_file(rel)]
-    return [P.topsapp_file(f) for f in run_layout.isce_raster(rel)]
-
-
-def ion_job_inputs(job):
-    """The project's stage outputs a topsApp job reads (ISCE opens them by their fixed names)."""
-    if not ION_ON:
-        return {}
-    if job.name == "ion_subband":
-        return {"water_mask": product_water_mask}
-    if job.name in ("ion_ramps", "mergebursts"):
-        return {"ion_filtered": ion_file(ion_stages.FILT)}
-    if job.name == "geocode":
-        return {"ion_ramps": ion_file(ion_stages.AZ_SHIFT)}
-    return {}
-
-
-def ion_job_outputs(job):
-    """Files the project's code adds inside a topsApp job (the water-mask record of the masked sub-bands)."""
-    if ION_ON and job.name == "ion_subband":
-        return [P.topsapp_file(ion_stages.MASK_RECORD)]
-    return []
-
-
-def ion_job_args(job):
-    """Extra `gunw topsapp-step` arguments of a job, as a params function (bound here, per job: a shell string
-    built from the loop variable would be re-evaluated with the last job when the rule runs). The subband job
-    masks water in ISCE's sub-band interferograms right after ISCE writes them, before rawion reads them, so the
-    masking never runs apart from the process that makes them."""
-    if ION_ON and job.name == "ion_subband":
-        return lambda w, input: "--water-mask " + shlex.quote(input.water_mask[0])
-    return lambda w, input: ""
-
-
 if ION_ON:
 
     rule ion_bridge:
         """Integer-cycle bridging of snaphu's components and component-0 masking of both sub-bands' first-stage
-        unwrapped phase, then the coherence-weighted multilook to the total ionosphere looks."""
+        unwrapped phase, then the coherence-weighted multilook to the total ionosphere looks.
+        """
         input:
             [
                 P.topsapp_file(f)
@@ -75,9 +19,9 @@ if ION_ON:
                 )
             ],
         output:
-            ion_file(ion_stages.BRIDGED["lower"])
-            + ion_file(ion_stages.BRIDGED["upper"])
-            + ion_file(ion_stages.BRIDGE_RECORD),
+            lower=ion_file(ion_stages.BRIDGED["lower"]),
+            upper=ion_file(ion_stages.BRIDGED["upper"]),
+            record=ion_file(ion_stages.BRIDGE_RECORD),
         log:
             P.log("ion_bridge"),
         conda:
@@ -93,7 +37,8 @@ if ION_ON:
     rule ion_compute:
         """The ionosphere from the bridged sub-bands (relative cycle errors removed against a surface)."""
         input:
-            ion_file(ion_stages.BRIDGED["lower"]) + ion_file(ion_stages.BRIDGED["upper"]),
+            lower=ion_file(ion_stages.BRIDGED["lower"]),
+            upper=ion_file(ion_stages.BRIDGED["upper"]),
         output:
             ion_file(ion_stages.RAW),
         log:
@@ -130,13 +75,7 @@ if ION_ON:
     rule ion_ramps_merge:
         """ISCE's burst ionosphere (ion/ion_burst) merged and multilooked onto merged/topophase.ion's grid."""
         input:
-            ramps=[
-                P.topsapp_file(f)
-                for f in topsapp_steps.job_declared(
-                    TOPSAPP_JOB["ion_ramps"], TOPSAPP_PROPERTIES
-                )
-            ]
-            + [P.pickle_xml("ion")],
+            ramps=ion_ramps_job_files(),
             merged=ion_file("merged/topophase.ion"),
         output:
             ion_file(ion_stages.AZ_SHIFT),

@@ -17,7 +17,9 @@ from gunw_workflow.ionosphere.surface import fit_surface, multilook_mean
 TWO_PI = 2.0 * np.pi
 
 
-def bridge_components(unw: np.ndarray, conncomp: np.ndarray, order: int = 1) -> tuple[np.ndarray, dict[int, int]]:
+def bridge_components(
+    unw: np.ndarray, conncomp: np.ndarray, order: int = 1
+) -> tuple[np.ndarray, dict[int, int]]:
     """Shift each component (label >= 1) by whole cycles onto the ramp of the largest one.
 
     Returns the bridged phase and {label: cycles added}. The largest component is the reference (0 cycles);

@@ -62,7 +62,9 @@ def mask_subbands(topsapp: Path, water_mask) -> dict:
     record = {"water_mask": Path(str(water_mask)).name, "bursts": {}}
     pairs = burst_pairs(topsapp)
     if not pairs:
-        raise ValueError(f"{topsapp}/ion/lower/fine_interferogram has no burst interferograms (subband failed?)")
+        raise ValueError(
+            f"{topsapp}/ion/lower/fine_interferogram has no burst interferograms (subband failed?)"
+        )
     for swath, burst in pairs:
         geom = topsapp / "geom_reference" / f"IW{swath}"
         lat = read_band(geom / f"lat_{burst:02d}.rdr")

@@ -87,13 +87,13 @@ def merge_bursts(boxes: list[BurstBox], read, shape: tuple[int, int]) -> np.ndar
         by_swath.setdefault(b.swath, []).append(b)
     for bursts in by_swath.values():
         bursts.sort(key=lambda b: b.line0)
-        for a, c in zip(bursts, bursts[1:]):
+        for a, c in zip(bursts, bursts[1:], strict=False):
             ea, ec = ext[id(a)], ext[id(c)]
             if ec[0] < ea[1]:  # overlap: cut in the middle
                 mid = (ec[0] + ea[1]) // 2
                 ea[1], ec[0] = mid, mid
     swaths = sorted(by_swath)
-    for n1, n2 in zip(swaths, swaths[1:]):
+    for n1, n2 in zip(swaths, swaths[1:], strict=False):
         right_edge = min(ext[id(b)][3] for b in by_swath[n1])
         left_edge = max(ext[id(b)][2] for b in by_swath[n2])
         if left_edge < right_edge:
@@ -121,18 +121,22 @@ def merged_burst_ionosphere(topsapp: Path, alks: int, rlks: int, shape: tuple[in
     for swath_xml in xmls:
         swath = int(swath_xml.stem[2:])
         numbers = sorted(
-            int(f.stem.split("_")[1]) for f in (topsapp / "ion" / "ion_burst" / f"IW{swath}").glob("burst_*.ion")
+            int(f.stem.split("_")[1])
+            for f in (topsapp / "ion" / "ion_burst" / f"IW{swath}").glob("burst_*.ion")
         )
         mine = [b for b in boxes if b.swath == swath]
         if len(numbers) != len(mine):
             raise ValueError(
                 f"ion/ion_burst/IW{swath} holds {len(numbers)} burst files, the swath has {len(mine)} bursts"
             )
-        for b, n in zip(mine, numbers):
+        for b, n in zip(mine, numbers, strict=True):
             b.number = n
             present.append(b)
     full = (shape[0] * alks, shape[1] * rlks)
-    size = (max(full[0], max(b.line0 + b.lines for b in present)), max(full[1], max(b.sample0 + b.samples for b in present)))
+    size = (
+        max(full[0], max(b.line0 + b.lines for b in present)),
+        max(full[1], max(b.sample0 + b.samples for b in present)),
+    )
 
     def read(b: BurstBox) -> np.ndarray:
         return read_band(topsapp / "ion" / "ion_burst" / f"IW{b.swath}" / f"burst_{b.number:02d}.ion")

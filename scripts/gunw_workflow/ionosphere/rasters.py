@@ -36,7 +36,9 @@ def write_like(template, out, bands: list[np.ndarray], file_name: str | None = N
     out.parent.mkdir(parents=True, exist_ok=True)
     for b in bands:
         if b.shape != (h.length, h.width):
-            raise ValueError(f"{out}: array {b.shape} does not fit the grid of {template} ({h.length}, {h.width})")
+            raise ValueError(
+                f"{out}: array {b.shape} does not fit the grid of {template} ({h.length}, {h.width})"
+            )
     if len(bands) != h.bands:
         raise ValueError(f"{out}: {len(bands)} bands, {template} has {h.bands}")
     data = _interleave(h, bands).astype(np.dtype("<" + ISCE_DTYPES[h.data_type]))
@@ -57,7 +59,9 @@ def rewrite_in_place(path, array: np.ndarray) -> None:
     """Replace the binary of a one-band ISCE raster (header unchanged), atomically."""
     h = raster_header(path)
     if array.shape != (h.length, h.width) or h.bands != 1:
-        raise ValueError(f"{path}: cannot rewrite a {h.bands}-band {h.length}x{h.width} raster with {array.shape}")
+        raise ValueError(
+            f"{path}: cannot rewrite a {h.bands}-band {h.length}x{h.width} raster with {array.shape}"
+        )
     tmp = Path(str(path) + ".tmp")
     array.astype(np.dtype("<" + ISCE_DTYPES[h.data_type])).tofile(tmp)
     tmp.replace(path)

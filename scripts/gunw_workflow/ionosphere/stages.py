@@ -110,7 +110,9 @@ def run_filter(t: Path, size_max: int, size_min: int, fit: bool, coh: float, sig
     cor = read_band(t / "ion/ion_cal/raw_no_projection.cor", 2)
     out = filt.filter_ionosphere(ion, cor, size_max, size_min, fit=fit, coh_threshold=coh, sigma_rule=sigma)
     if not np.any(out):
-        raise ValueError("the filtered ionosphere is empty: no pixel kept (water mask / coherence too strict?)")
+        raise ValueError(
+            "the filtered ionosphere is empty: no pixel kept (water mask / coherence too strict?)"
+        )
     write_like(t / "ion/ion_cal/raw_no_projection.ion", t / FILT, [amp, out], file_name=FILT)
     return {"valid": int(np.count_nonzero(out))}
 
@@ -126,13 +128,17 @@ def run_ramps(t: Path, rl: int, al: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="The project's ionosphere stages on ISCE's files (docs/ionosphere.md).")
+    p = argparse.ArgumentParser(
+        description="The project's ionosphere stages on ISCE's files (docs/ionosphere.md)."
+    )
     p.add_argument("stage", choices=["mask", "bridge", "compute", "filter", "ramps"])
     p.add_argument("--topsapp-dir", required=True, type=Path)
     p.add_argument("--water-mask", help="mask: the water-mask raster (255 or 1 = water)")
     p.add_argument("--first-looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="bridge")
     p.add_argument("--total-looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="bridge")
-    p.add_argument("--looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="ramps: interferogram looks")
+    p.add_argument(
+        "--looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="ramps: interferogram looks"
+    )
     p.add_argument("--max-window", type=int)
     p.add_argument("--min-window", type=int)
     p.add_argument("--fit", choices=["True", "False"], default="True")
@@ -151,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         elif a.stage == "compute":
             rec = run_compute(t)
         elif a.stage == "filter":
-            rec = run_filter(t, a.max_window, a.min_window, a.fit == "True", a.coherence_threshold, a.sigma_rule)
+            rec = run_filter(
+                t, a.max_window, a.min_window, a.fit == "True", a.coherence_threshold, a.sigma_rule
+            )
         else:
             rec = run_ramps(t, *a.looks)
     except (ValueError, FileNotFoundError) as exc:

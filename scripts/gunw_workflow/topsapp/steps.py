@@ -149,7 +149,11 @@ ION_SUBJOBS: tuple[IonSubJob, ...] = (
         "subband",
         _ion_subband_files,
         lambda s: per_swath(
-            ["ion/lower/fine_interferogram/IW{n}/burst_*.int", "ion/upper/fine_interferogram/IW{n}/burst_*.int"], s
+            [
+                "ion/lower/fine_interferogram/IW{n}/burst_*.int",
+                "ion/upper/fine_interferogram/IW{n}/burst_*.int",
+            ],
+            s,
         ),
         ("do ionosphere correction",),
     ),
@@ -600,7 +604,8 @@ def jobs(settings: Properties) -> tuple[Job, ...]:
     for g in groups:
         name = next(s.name for s in g if s.works(settings))
         names = tuple(s.name for s in g)
-        if name == "ion":  # one process per group of ionosphere sub-steps; the idle steps before join the first
+        # the ion step: one process per group of ionosphere sub-steps; the idle steps before it join the first
+        if name == "ion":
             for i, sub in enumerate(ION_SUBJOBS):
                 out.append(Job(sub.name, names if i == 0 else ("ion",), sub))
         else:
@@ -612,7 +617,11 @@ def job_overrides(job: Job) -> dict:
     """Properties rendered differently for this job's process (the ionosphere sub-step range)."""
     if job.ion is None:
         return {}
-    return {"start ionosphere step": job.ion.first, "end ionosphere step": job.ion.last, **dict(job.ion.overrides)}
+    return {
+        "start ionosphere step": job.ion.first,
+        "end ionosphere step": job.ion.last,
+        **dict(job.ion.overrides),
+    }
 
 
 def job_pickle_steps(job: Job, settings: Properties) -> list[str]:
@@ -680,7 +689,9 @@ def job_handoffs(settings: Properties) -> list[tuple[str, str, Heavy]]:
 
 
 def _outputs(job: Job, settings: Properties) -> list[str]:
-    return [f for name in job_pickle_steps(job, settings) for f in pickle_files(name)] + job_declared(job, settings)
+    return [f for name in job_pickle_steps(job, settings) for f in pickle_files(name)] + job_declared(
+        job, settings
+    )
 
 
 def first_rerun_job(

@@ -185,7 +185,8 @@ def _ion2grd(ctx: Context) -> None:
     _, filt = isceio.read_image(os.path.join("ion", "ion_cal", "filt.ion"))
     _, shift = isceio.read_image(os.path.join("ion", "ion_cal", "azshift.ion"))
     products = [
-        swathxml.read(os.path.join("ion", "lower", "fine_interferogram", f"IW{s}.xml")) for s in ctx.valid_swaths()
+        swathxml.read(os.path.join("ion", "lower", "fine_interferogram", f"IW{s}.xml"))
+        for s in ctx.valid_swaths()
     ]
     box = merge_box(products)
     mean_shift = float(np.mean(shift[shift != 0])) if np.any(shift != 0) else 0.0
@@ -200,14 +201,18 @@ def _ion2grd(ctx: Context) -> None:
             ion = ndimage.map_coordinates(filt.astype(float), [grid_l, grid_s], order=1, mode="nearest")
             ramp = 2.0 * np.pi * (0.05 + mean_shift) * (np.arange(b["lines"]) - b["lines"] / 2.0) / b["lines"]
             out = (ion + ramp[:, None]).astype(np.float32)
-            isceio.write_image(os.path.join(d, f"burst_{b['burst_number']:02d}.ion"), out, "FLOAT", "BIP", "bip")
+            isceio.write_image(
+                os.path.join(d, f"burst_{b['burst_number']:02d}.ion"), out, "FLOAT", "BIP", "bip"
+            )
 
 
 def _selected(ctx: Context) -> list[str]:
     first, last = ctx.app["ion_start_step"], ctx.app["ion_end_step"]
     for name in (first, last):
         if name not in SUBSTEPS:
-            raise Exception("please specify the correct start step for ionospheric correction from above list")
+            raise Exception(
+                "please specify the correct start step for ionospheric correction from above list"
+            )
     if SUBSTEPS.index(first) > SUBSTEPS.index(last):
         raise Exception("error: start step is after end step.")
     return list(SUBSTEPS[SUBSTEPS.index(first) : SUBSTEPS.index(last) + 1])
