@@ -48,7 +48,7 @@ def split_run(tmp_path_factory):
         ("subband", "subband", {}),
         ("rawion", "rawion", {}),
         ("grd2ion", "filt_gaussian", {}),
-        ("ionosphere_shift", "esd", {"consider burst properties in ionosphere computation": "True"}),
+        ("ionosphere_shift", "ion2grd", {"consider burst properties in ionosphere computation": "True"}),
     ]
     for first, last, extra in groups:
         _write_xml(run, pair, **{"start ionosphere step": first, "end ionosphere step": last, **extra})
@@ -109,6 +109,7 @@ def test_burst_ramp_sub_steps_write_isce_layouts(split_run):
         )
     s = ts.topsapp_xml.topsapp_properties(_demo_cfg())
     assert set(ts.ION_SUBJOB["ion_ramps"].declared(s)) <= set(files)
+    assert not any(f.startswith("ion/esd/") for f in files)  # esd is not part of the workflow's ramps job
 
 
 def test_project_stages_on_the_doubles_files(split_run, tmp_path):
@@ -143,8 +144,18 @@ def test_project_stages_on_the_doubles_files(split_run, tmp_path):
     )
     assert topsapp(run, "topsApp.xml", "--dostep=ion").returncode == 0
     _write_xml(run, pair)
+    # the steps after ion run with the ionosphere off (the workflow's override): mergebursts leaves
+    # merged/topophase.ion to the project's merge
+    _write_xml(run, pair, **{"do ionosphere correction": "False"})
+    (run / "merged" / "topophase.ion").unlink(missing_ok=True)
     for step in ("burstifg", "mergebursts"):
         assert topsapp(run, "topsApp.xml", f"--dostep={step}").returncode == 0
+    assert not (run / "merged" / "topophase.ion").exists()
+    stages.run_merge(run, 8, 3, 40, 10)
+    merged = read_raster(run / stages.MERGED, 1)
+    h = raster_header(run / stages.MERGED)
+    assert (h.width, h.length, h.data_type, h.bands) == (67, 470, "FLOAT", 1)  # the recorded topophase.ion
+    assert np.isfinite(merged).all()
     stages.run_ramps(run, 8, 3)
     az = read_raster(run / stages.AZ_SHIFT, 1)
     ion = read_raster(run / "merged/topophase.ion", 1)

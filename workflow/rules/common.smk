@@ -382,11 +382,11 @@ ION_TOTAL_LOOKS = (
 
 
 def ion_ramps_job_files():
-    """What the burst-ramp merge reads from ISCE's ionosphere_shift..esd job (its files and PICKLE/ion)."""
-    job = TOPSAPP_JOB["ion_ramps"]
+    """What the burst-ramp merge reads from ISCE's ionosphere_shift..ion2grd job (a side job: no PICKLE)."""
+    job = topsapp_steps.job_named("ion_ramps", TOPSAPP_PROPERTIES)
     return [
         P.topsapp_file(f) for f in topsapp_steps.job_declared(job, TOPSAPP_PROPERTIES)
-    ] + [P.pickle_xml("ion")]
+    ]
 
 
 def ion_file(rel):
@@ -402,10 +402,13 @@ def ion_job_inputs(job):
         return {}
     if job.name == "ion_subband":
         return {"water_mask": product_water_mask}
-    if job.name in ("ion_ramps", "mergebursts"):
+    if job.name == "ion_ramps":
         return {"ion_filtered": ion_file(ion_stages.FILT)}
     if job.name == "geocode":
-        return {"ion_ramps": ion_file(ion_stages.AZ_SHIFT)}
+        return {
+            "ion_merged": ion_file(ion_stages.MERGED),
+            "ion_ramps": ion_file(ion_stages.AZ_SHIFT),
+        }
     return {}
 
 

@@ -72,11 +72,33 @@ if ION_ON:
             " --min-window {params.min_window} --fit {params.fit} --coherence-threshold {params.coherence}"
             " --sigma-rule {params.sigma} > {log:q} 2>&1"
 
+    rule ion_merge:
+        """filt.ion interpolated onto the interferogram grid -> merged/topophase.ion (geocoded by geocode)."""
+        input:
+            filtered=ion_file(ion_stages.FILT),
+            grid=ion_file("merged/topophase.flat"),
+        output:
+            ion_file(ion_stages.MERGED),
+        log:
+            P.log("ion_merge"),
+        conda:
+            "../../envs/product.yaml"
+        params:
+            looks=(
+                TOPSAPP_PROPERTIES["range looks"],
+                TOPSAPP_PROPERTIES["azimuth looks"],
+            ),
+            ion_looks=ION_TOTAL_LOOKS,
+            topsapp=lambda w: RUN.pair(w.pair).topsapp,
+        shell:
+            "gunw ionosphere merge --topsapp-dir {params.topsapp:q} --looks {params.looks}"
+            " --ion-looks {params.ion_looks} > {log:q} 2>&1"
+
     rule ion_ramps_merge:
         """ISCE's burst ionosphere (ion/ion_burst) merged and multilooked onto merged/topophase.ion's grid."""
         input:
             ramps=ion_ramps_job_files(),
-            merged=ion_file("merged/topophase.ion"),
+            merged=ion_file(ion_stages.MERGED),
         output:
             ion_file(ion_stages.AZ_SHIFT),
         log:

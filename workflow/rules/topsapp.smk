@@ -61,7 +61,7 @@ rule stage_dem:
 
 # One rule per job (topsapp_steps.jobs): a step that does work, run with the idle steps around it in one topsApp
 # process. Its params are the invalidating properties of the job's active steps (the step table).
-for _job in TOPSAPP_JOBS:
+for _job in TOPSAPP_JOBS + topsapp_steps.side_jobs(TOPSAPP_PROPERTIES):
     _rule = f"topsapp_{_job.name}"
     _res = rule_resources(_rule)
 

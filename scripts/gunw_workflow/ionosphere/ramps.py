@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.interpolate import interp1d
 
 from gunw_workflow.ionosphere.rasters import read_band
 from gunw_workflow.ionosphere.surface import multilook_mean
@@ -110,6 +111,22 @@ def merge_bursts(boxes: list[BurstBox], read, shape: tuple[int, int]) -> np.ndar
         data = read(b)
         out[l0:l1, s0:s1] = data[l0 - b.line0 : l1 - b.line0, s0 - b.sample0 : s1 - b.sample0]
     return out
+
+
+def resample_looks(
+    data: np.ndarray, length: int, width: int, looks: tuple[int, int], data_looks: tuple[int, int]
+) -> np.ndarray:
+    """A multilooked raster (``data_looks`` = range, azimuth looks) on the grid of other looks, as ISCE's
+    interpolateDifferentNumberOfLooks: output pixel centres located in input pixels, cubic along range then
+    azimuth, extrapolated at the edges."""
+    (rl, al), (irl, ial) = looks, data_looks
+    li, wi = data.shape
+    cols = np.arange(width) * rl / irl + (rl - irl) / (2.0 * irl)
+    rows = np.arange(length) * al / ial + (al - ial) / (2.0 * ial)
+    along_range = interp1d(
+        np.arange(wi), data.astype(np.float64), kind="cubic", axis=1, fill_value="extrapolate"
+    )(cols)
+    return interp1d(np.arange(li), along_range, kind="cubic", axis=0, fill_value="extrapolate")(rows)
 
 
 def merged_burst_ionosphere(topsapp: Path, alks: int, rlks: int, shape: tuple[int, int]) -> np.ndarray:

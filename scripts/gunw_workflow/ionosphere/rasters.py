@@ -28,10 +28,13 @@ def _interleave(h, bands: list[np.ndarray]) -> np.ndarray:
     return cube
 
 
-def write_like(template, out, bands: list[np.ndarray], file_name: str | None = None) -> Path:
+def write_like(template, out, bands: list[np.ndarray], file_name: str | None = None, **updates: str) -> Path:
     """Write ``bands`` to ``out`` (+ .xml, .vrt) with the header of the ISCE raster ``template``; ``file_name``
-    is the path ISCE opens it by (relative to the topsApp directory, as ISCE writes it; default: ``out``)."""
+    is the path ISCE opens it by (relative to the topsApp directory, as ISCE writes it; default: ``out``);
+    ``updates`` set other header properties (``data_type``)."""
     h = raster_header(template)
+    if "data_type" in updates:
+        h.data_type = updates["data_type"]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     for b in bands:
@@ -46,7 +49,7 @@ def write_like(template, out, bands: list[np.ndarray], file_name: str | None = N
     tmp_xml = out.with_name(out.name + ".xml.tmp")
     tmp_vrt = out.with_name(out.name + ".vrt.tmp")
     data.tofile(tmp_bin)
-    hdr = rewrite_header(template, tmp_xml, file_name=file_name or str(out))
+    hdr = rewrite_header(template, tmp_xml, file_name=file_name or str(out), **updates)
     hdr.path = out
     tmp_vrt.write_text(vrt_xml(hdr, out.name))
     tmp_xml.replace(str(out) + ".xml")

@@ -14,6 +14,7 @@ import numpy as np
 
 from gunw_workflow.ionosphere import bridge, compute, filt, mask, ramps
 from gunw_workflow.ionosphere.rasters import read_band, write_like
+from gunw_workflow.isce_io.headers import raster_header
 from gunw_workflow.isce_io.rasters import read_swath_xml
 
 OWN = "ion/gunw"  # the project's own intermediate files (never written by ISCE)
@@ -23,6 +24,9 @@ BRIDGE_RECORD = f"{OWN}/bridging.json"
 RAW = f"{OWN}/raw.ion"
 FILT = "ion/ion_cal/filt.ion"  # ISCE's name: ionosphere_shift, ion2grd and mergebursts read it
 AZ_SHIFT = "merged/topophase.ion.az_shift"
+MERGED = (
+    "merged/topophase.ion"  # filt.ion on the interferogram's grid (ISCE's mergebursts does it without us)
+)
 # the reference's filter settings when a water mask is used (always here): coherence floor and outlier rule
 MASKED_COHERENCE_THRESHOLD = 0.8
 MASKED_SIGMA_RULE = 1.0
@@ -39,6 +43,7 @@ def stage_files(stage: str, fr: int = 0, fa: int = 0) -> list[str]:
         "bridge": [BRIDGED["lower"], BRIDGED["upper"], BRIDGE_RECORD],
         "compute": [RAW],
         "filter": [FILT],
+        "merge": [MERGED],
         "ramps": [AZ_SHIFT],
     }[stage]
 
@@ -117,8 +122,17 @@ def run_filter(t: Path, size_max: int, size_min: int, fit: bool, coh: float, sig
     return {"valid": int(np.count_nonzero(out))}
 
 
+def run_merge(t: Path, rl: int, al: int, irl: int, ial: int) -> dict:
+    """filt.ion (ionosphere looks) -> merged/topophase.ion on the interferogram grid, as ISCE's mergebursts."""
+    filt = read_band(t / FILT, 2)
+    flat = raster_header(t / "merged/topophase.flat")
+    out = ramps.resample_looks(filt, flat.length, flat.width, (rl, al), (irl, ial))
+    write_like(t / "merged/topophase.flat", t / MERGED, [out], file_name=MERGED, data_type="FLOAT")
+    return {"shape": list(out.shape)}
+
+
 def run_ramps(t: Path, rl: int, al: int) -> dict:
-    template = t / "merged/topophase.ion"
+    template = t / MERGED
     shape = read_band(template).shape
     merged = ramps.merged_burst_ionosphere(t, al, rl, shape)
     if not np.any(merged):
@@ -131,13 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         description="The project's ionosphere stages on ISCE's files (docs/ionosphere.md)."
     )
-    p.add_argument("stage", choices=["mask", "bridge", "compute", "filter", "ramps"])
+    p.add_argument("stage", choices=["mask", "bridge", "compute", "filter", "merge", "ramps"])
     p.add_argument("--topsapp-dir", required=True, type=Path)
     p.add_argument("--water-mask", help="mask: the water-mask raster (255 or 1 = water)")
     p.add_argument("--first-looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="bridge")
     p.add_argument("--total-looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="bridge")
     p.add_argument(
         "--looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="ramps: interferogram looks"
+    )
+    p.add_argument(
+        "--ion-looks", nargs=2, type=int, metavar=("RANGE", "AZIMUTH"), help="merge: ionosphere looks"
     )
     p.add_argument("--max-window", type=int)
     p.add_argument("--min-window", type=int)
@@ -160,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             rec = run_filter(
                 t, a.max_window, a.min_window, a.fit == "True", a.coherence_threshold, a.sigma_rule
             )
+        elif a.stage == "merge":
+            rec = run_merge(t, *a.looks, *a.ion_looks)
         else:
             rec = run_ramps(t, *a.looks)
     except (ValueError, FileNotFoundError) as exc:

@@ -269,7 +269,7 @@ def render_topsapp_xml(layout: PairDir, properties: dict) -> None:
 
 def job_named(name: str, settings: dict) -> Job:
     """The job whose working step is `name` under these settings (the rules are generated from the same call)."""
-    chain = step_table.jobs(settings)
+    chain = step_table.all_jobs(settings)
     for job in chain:
         if job.name == name:
             return job
@@ -365,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             heavy_patterns=todo["heavy_patterns"],
             drop_markers=[Path(pair.heavy_marker(p)) for p in todo["drop_markers"]],
             render=(pair, {**settings, **step_table.job_overrides(job)}),
-            invalidate_downstream=args.pair_dir,
+            # a side job (outside the PICKLE chain) leaves the later steps' PICKLEs alone
+            invalidate_downstream=None if job.ion is not None and job.ion.side else args.pair_dir,
             isce2_python=args.isce2_python,
             omp_wait_policy=args.omp_wait_policy,
         )

@@ -139,9 +139,13 @@ class IonSubJob:
     checks: Callable[[Properties], list[str]]
     invalidated_by: tuple[str, ...]
     overrides: tuple[tuple[str, object], ...] = ()
+    side: bool = False
+    """Outside the PICKLE chain: it dumps its PICKLE elsewhere and later steps never wait for it, so a re-run
+    (a new filter window) re-runs neither burstifg nor mergebursts (and no deleted intermediates come back)."""
 
 
 ION_SUBSTEPS = ("subband", "rawion", "grd2ion", "filt_gaussian", "ionosphere_shift", "ion2grd", "esd")
+SIDE_PICKLE_DIR = "PICKLE_ion_ramps"
 ION_SUBJOBS: tuple[IonSubJob, ...] = (
     IonSubJob(
         "ion_subband",
@@ -172,11 +176,13 @@ ION_SUBJOBS: tuple[IonSubJob, ...] = (
         ),
     ),
     # grd2ion and filt_gaussian are replaced by the project's filter (the reference filters the unprojected
-    # ionosphere); ionosphere_shift -> ion2grd -> esd need burst properties on, for this process only
+    # ionosphere). ionosphere_shift -> ion2grd need burst properties on, for this process only. ISCE's esd
+    # sub-step is left out: its output (ion/esd/) is read by nothing in the product, and it reads the coregistered
+    # bursts, which would tie every filter change to coregistration (docs/ionosphere.md).
     IonSubJob(
         "ion_ramps",
         "ionosphere_shift",
-        "esd",
+        "ion2grd",
         lambda s: raster("ion/ion_cal/azshift.ion"),
         lambda s: per_swath(["ion/ion_burst/IW{n}/burst_*.ion"], s),
         (
@@ -185,7 +191,11 @@ ION_SUBJOBS: tuple[IonSubJob, ...] = (
             "minimum window size for filtering ionosphere azimuth shift",
             "correct phase error caused by ionosphere azimuth shift",
         ),
-        (("consider burst properties in ionosphere computation", True),),
+        (
+            ("consider burst properties in ionosphere computation", True),
+            ("pickle dump directory", SIDE_PICKLE_DIR),
+        ),
+        side=True,
     ),
 )
 ION_SUBJOB = {j.name: j for j in ION_SUBJOBS}
@@ -402,7 +412,6 @@ STEPS: tuple[Step, ...] = (
             raster("merged/topophase.flat")
             + raster("merged/topophase.cor")
             + raster("merged/los.rdr")
-            + (raster("merged/topophase.ion") if ion_on(s) else [])
             + (
                 [
                     f"merged/{f}.full.{ext}"
@@ -606,17 +615,31 @@ def jobs(settings: Properties) -> tuple[Job, ...]:
         names = tuple(s.name for s in g)
         # the ion step: one process per group of ionosphere sub-steps; the idle steps before it join the first
         if name == "ion":
-            for i, sub in enumerate(ION_SUBJOBS):
+            for i, sub in enumerate(j for j in ION_SUBJOBS if not j.side):
                 out.append(Job(sub.name, names if i == 0 else ("ion",), sub))
         else:
             out.append(Job(name, names))
     return tuple(out)
 
 
+def side_jobs(settings: Properties) -> tuple[Job, ...]:
+    """topsApp processes outside the PICKLE chain (the burst-ramp sub-steps), when the ion step works."""
+    if not BY_NAME["ion"].works(settings):
+        return ()
+    return tuple(Job(j.name, ("ion",), j) for j in ION_SUBJOBS if j.side)
+
+
+def all_jobs(settings: Properties) -> tuple[Job, ...]:
+    return jobs(settings) + side_jobs(settings)
+
+
 def job_overrides(job: Job) -> dict:
-    """Properties rendered differently for this job's process (the ionosphere sub-step range)."""
+    """Properties rendered differently for this job's process: the ionosphere sub-step range, and no ionosphere
+    in the steps after it (mergebursts would otherwise interpolate ion/ion_cal/filt.ion itself; the project's
+    ion_merge rule does, so a filter change never re-runs mergebursts)."""
     if job.ion is None:
-        return {}
+        after_ion = all(STEP_NAMES.index(s) > STEP_NAMES.index("ion") for s in job.steps)
+        return {"do ionosphere correction": False} if after_ion else {}
     return {
         "start ionosphere step": job.ion.first,
         "end ionosphere step": job.ion.last,
@@ -626,7 +649,9 @@ def job_overrides(job: Job) -> dict:
 
 def job_pickle_steps(job: Job, settings: Properties) -> list[str]:
     """Steps whose PICKLE the job declares: every `ion` process rewrites PICKLE/ion, the last one declares it."""
-    last_ion = ION_SUBJOBS[-1].name
+    if job.ion is not None and job.ion.side:
+        return []
+    last_ion = [j.name for j in ION_SUBJOBS if not j.side][-1]
     return [s for s in job.steps if not (s == "ion" and job.ion is not None and job.name != last_ion)]
 
 
@@ -637,6 +662,10 @@ def job_description(job: Job) -> str:
         return f"topsApp step(s) {steps}: ionosphere sub-steps {job.ion.first} .. {job.ion.last}"
     what = BY_NAME[job.name].description
     return f"topsApp step(s) {steps}" + (f": {what}" if what else "")
+
+
+def job_named(name: str, settings: Properties) -> Job | None:
+    return next((j for j in all_jobs(settings) if j.name == name), None)
 
 
 def job_of(step: str, settings: Properties) -> Job:
@@ -675,6 +704,8 @@ def job_reads(job: Job) -> tuple[str, ...]:
 
 
 def previous_job(job: Job, settings: Properties) -> Job | None:
+    if job.ion is not None and job.ion.side:  # loads the state the last chained ion process left
+        return [j for j in jobs(settings) if j.ion is not None][-1]
     chain = jobs(settings)
     i = chain.index(job)
     return chain[i - 1] if i else None
@@ -726,6 +757,37 @@ def first_rerun_job(
         moved = bool(earlier)
         first = min(earlier, default=first)
     return chain[first].name
+
+
+# Properties only the project's ionosphere stages read (ion_filter's params); the other stage params (looks) are
+# already invalidation keys of a topsApp job before them.
+ION_STAGE_PROPERTIES = (
+    "maximum window size for filtering ionosphere phase",
+    "minimum window size for filtering ionosphere phase",
+    "apply polynomial fit before filtering ionosphere phase",
+)
+
+
+def rerun_jobs(
+    old: Properties, new: Properties, keep_intermediates: bool, changed_reads: tuple[str, ...] = ()
+) -> list[str]:
+    """Every topsApp job (chain and side jobs) that a change from ``old`` to ``new`` re-runs: the chain from
+    first_rerun_job on, plus the burst-ramp side job and geocode (which reads the project's ionosphere files) when
+    the ionosphere stages before them re-run (a filter setting, or anything up to ion_rawion)."""
+    chain = jobs(new)
+    names = [j.name for j in chain]
+    first = first_rerun_job(old, new, keep_intermediates, changed_reads)
+    out = names[names.index(first) :] if first else []
+    sides = side_jobs(new)
+    if sides:
+        stages_changed = any(old.get(k) != new.get(k) for k in ION_STAGE_PROPERTIES) or not side_jobs(old)
+        upstream = first is not None and names.index(first) <= names.index("ion_rawion")
+        for side in sides:
+            if stages_changed or upstream or job_params(side, old) != job_params(side, new):
+                out.append(side.name)
+                if "geocode" not in out:
+                    out.append("geocode")
+    return out
 
 
 def step_params(step: str, settings: Properties) -> dict:
