@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 from scipy.interpolate import interp1d
 
-from gunw_workflow.ionosphere.rasters import read_band
 from gunw_workflow.ionosphere.surface import multilook_mean
-from gunw_workflow.isce_io.headers import properties
+from gunw_workflow.isce_io.headers import properties, raster_header
 from gunw_workflow.isce_io.times import parse_time
 
 
@@ -78,10 +77,9 @@ def _valid_extent(b: BurstBox) -> tuple[int, int, int, int]:
     return l0, l0 + b.valid_lines, s0, s0 + b.valid_samples
 
 
-def merge_bursts(boxes: list[BurstBox], read, shape: tuple[int, int]) -> np.ndarray:
-    """Mosaic of per-burst arrays (``read(box)`` -> burst array) on a full-resolution grid of ``shape``;
-    burst overlaps (in azimuth within a swath, in range between swaths) are split at their middle."""
-    out = np.zeros(shape, dtype=np.float64)
+def _cut_overlaps(boxes: list[BurstBox]) -> dict[int, list[int]]:
+    """Each burst's valid extent [l0, l1, s0, s1) in merged coordinates, overlaps (in azimuth within a swath,
+    in range between swaths) split at their middle."""
     ext = {id(b): list(_valid_extent(b)) for b in boxes}
     by_swath: dict[int, list[BurstBox]] = {}
     for b in boxes:
@@ -90,7 +88,7 @@ def merge_bursts(boxes: list[BurstBox], read, shape: tuple[int, int]) -> np.ndar
         bursts.sort(key=lambda b: b.line0)
         for a, c in zip(bursts, bursts[1:], strict=False):
             ea, ec = ext[id(a)], ext[id(c)]
-            if ec[0] < ea[1]:  # overlap: cut in the middle
+            if ec[0] < ea[1]:
                 mid = (ec[0] + ea[1]) // 2
                 ea[1], ec[0] = mid, mid
     swaths = sorted(by_swath)
@@ -103,13 +101,22 @@ def merge_bursts(boxes: list[BurstBox], read, shape: tuple[int, int]) -> np.ndar
                 ext[id(b)][3] = min(ext[id(b)][3], mid)
             for b in by_swath[n2]:
                 ext[id(b)][2] = max(ext[id(b)][2], mid)
+    return ext
+
+
+def merge_bursts(boxes: list[BurstBox], read, shape: tuple[int, int], rows: tuple[int, int] | None = None):
+    """Mosaic of per-burst arrays (``read(box)`` -> burst array, may be a memmap) on a full-resolution grid of
+    ``shape``, only lines ``rows`` = [r0, r1) of it when given (strips keep the memory of a frame small)."""
+    r0, r1 = rows or (0, shape[0])
+    out = np.zeros((r1 - r0, shape[1]), dtype=np.float64)
+    ext = _cut_overlaps(boxes)
     for b in boxes:
         l0, l1, s0, s1 = ext[id(b)]
-        l1, s1 = min(l1, shape[0]), min(s1, shape[1])
+        l0, l1, s1 = max(l0, r0), min(l1, r1, shape[0]), min(s1, shape[1])
         if l1 <= l0 or s1 <= s0:
             continue
         data = read(b)
-        out[l0:l1, s0:s1] = data[l0 - b.line0 : l1 - b.line0, s0 - b.sample0 : s1 - b.sample0]
+        out[l0 - r0 : l1 - r0, s0:s1] = data[l0 - b.line0 : l1 - b.line0, s0 - b.sample0 : s1 - b.sample0]
     return out
 
 
@@ -150,16 +157,20 @@ def merged_burst_ionosphere(topsapp: Path, alks: int, rlks: int, shape: tuple[in
             b.number = n
             present.append(b)
     full = (shape[0] * alks, shape[1] * rlks)
-    size = (
-        max(full[0], max(b.line0 + b.lines for b in present)),
-        max(full[1], max(b.sample0 + b.samples for b in present)),
-    )
 
     def read(b: BurstBox) -> np.ndarray:
-        return read_band(topsapp / "ion" / "ion_burst" / f"IW{b.swath}" / f"burst_{b.number:02d}.ion")
+        path = topsapp / "ion" / "ion_burst" / f"IW{b.swath}" / f"burst_{b.number:02d}.ion"
+        h = raster_header(path)
+        if (h.length, h.width, h.bands) != (b.lines, b.samples, 1):
+            raise ValueError(f"{path}: {h.length}x{h.width}x{h.bands}, the burst is {b.lines}x{b.samples}x1")
+        return np.memmap(h.path, dtype=h.dtype, mode="r", shape=(h.length, h.width))
 
-    mosaic = merge_bursts(present, read, size)
-    valid = (mosaic != 0).astype(float)
-    s = multilook_mean(mosaic[: full[0], : full[1]], alks, rlks)
-    n = multilook_mean(valid[: full[0], : full[1]], alks, rlks)
-    return np.where(n > 0, s / np.where(n > 0, n, 1.0), 0.0)
+    out = np.zeros(shape)
+    strip = 64  # output lines per strip
+    for i0 in range(0, shape[0], strip):
+        i1 = min(shape[0], i0 + strip)
+        mosaic = merge_bursts(present, read, full, (i0 * alks, i1 * alks))
+        s = multilook_mean(mosaic, alks, rlks)
+        n = multilook_mean((mosaic != 0).astype(float), alks, rlks)
+        out[i0:i1] = np.where(n > 0, s / np.where(n > 0, n, 1.0), 0.0)
+    return out
