@@ -14,6 +14,7 @@ import shutil
 
 import numpy as np
 from scipy import ndimage
+from scipy.interpolate import interp1d
 
 from . import isceio, proc, swathxml
 from .context import Context, ml_coords, read_slc, valid_mask
@@ -195,10 +196,15 @@ def _ion2grd(ctx: Context) -> None:
         os.makedirs(d, exist_ok=True)
         for b in p["bursts"]:
             yoff, xoff = burst_offsets(b, box)
-            lines = (yoff + np.arange(b["lines"]) - (ia - 1) / 2.0) / ia
-            samples = (xoff + np.arange(b["samples"]) - (ir - 1) / 2.0) / ir
-            grid_l, grid_s = np.meshgrid(lines, samples, indexing="ij")
-            ion = ndimage.map_coordinates(filt.astype(float), [grid_l, grid_s], order=1, mode="nearest")
+            # runIon.ion2grd: cubic, extrapolated, from the multilooked pixel centres to every burst pixel
+            lines = yoff + np.arange(b["lines"])
+            samples = xoff + np.arange(b["samples"])
+            centres_r = np.arange(filt.shape[1]) * ir + (ir - 1) / 2.0
+            centres_a = np.arange(filt.shape[0]) * ia + (ia - 1) / 2.0
+            along = interp1d(centres_r, filt.astype(float), kind="cubic", axis=1, fill_value="extrapolate")(
+                samples
+            )
+            ion = interp1d(centres_a, along, kind="cubic", axis=0, fill_value="extrapolate")(lines)
             ramp = 2.0 * np.pi * (0.05 + mean_shift) * (np.arange(b["lines"]) - b["lines"] / 2.0) / b["lines"]
             out = (ion + ramp[:, None]).astype(np.float32)
             isceio.write_image(
