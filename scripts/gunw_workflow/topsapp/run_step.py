@@ -341,7 +341,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--water-mask",
-        default="",
         help="ion_subband: mask water in ISCE's sub-band interferograms after subband (docs/ionosphere.md)",
     )
     args = parser.parse_args(argv)
