@@ -23,6 +23,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
 include: "workflow/rules/bursts.smk"
+include: "workflow/rules/ionosphere.smk"
 include: "workflow/rules/topsapp.smk"
 include: "workflow/rules/product.smk"
 include: "workflow/rules/demo.smk"

@@ -38,10 +38,12 @@ def test_default_config_dry_run_lists_the_whole_plan_offline(tmp_path):
     proc = _dry_run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
     jobs = planned_jobs(proc.stdout)
-    # one job per step that does work (ionosphere on; ESD, dense offsets off): 10 of the 24 steps
-    chain = topsapp_steps.jobs(topsapp_properties(defaults()))
+    # one job per step that does work (ionosphere on; ESD, dense offsets off): 10 of the 24 steps, the ion step
+    # in two chained processes (subband, rawion) and the burst-ramp side job (docs/ionosphere.md)
+    chain = topsapp_steps.all_jobs(topsapp_properties(defaults()))
     assert {r for r in jobs if r.startswith("topsapp_")} == {f"topsapp_{j.name}" for j in chain}
-    assert len(chain) == 10
+    assert len(chain) == 12
+    assert {"ion_bridge", "ion_compute", "ion_filter", "ion_merge", "ion_ramps_merge"} <= set(jobs)
     for rule in ("check_pair", "burst_safe", "download_orbit", "download_dem", "stage_scenes", "stage_dem"):
         assert rule in jobs
     for rule in ("package_gunw", "validate_gunw", "all"):

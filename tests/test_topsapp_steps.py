@@ -149,14 +149,38 @@ def _props(**overrides) -> dict:
 def test_jobs_cut_the_chain_into_one_working_step_each():
     for settings in (_props(), _props(esd_coherence_threshold=0.8, dense_offsets=True)):
         chain = ts.jobs(settings)
-        assert [s for j in chain for s in j.steps] == list(ts.STEP_NAMES)  # every step once, in order
+        # every step once, in order; the ion step runs in one process per group of ionosphere sub-steps
+        steps = [s for j in chain for s in j.steps]
+        assert [s for i, s in enumerate(steps) if s != "ion" or steps[i - 1] != "ion"] == list(ts.STEP_NAMES)
+        assert steps.count("ion") == len([j for j in ts.ION_SUBJOBS if not j.side])
         for job in chain:
-            assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == [job.name]
+            if job.ion is None:
+                assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == [job.name]
+            else:
+                assert [s for s in job.steps if ts.BY_NAME[s].works(settings)] == ["ion"]
     names = [j.name for j in ts.jobs(_props())]
     assert names == [
-        "preprocess", "topo", "fineoffsets", "fineresamp", "ion", "burstifg", "mergebursts", "filter", "unwrap",
-        "geocode",
+        "preprocess", "topo", "fineoffsets", "fineresamp", "ion_subband", "ion_rawion", "burstifg",
+        "mergebursts", "filter", "unwrap", "geocode",
     ]  # fmt: skip
+    # the burst-ramp sub-steps run beside the chain (their PICKLE goes elsewhere): a filter change re-runs them
+    # and geocode, never burstifg or mergebursts
+    assert [j.name for j in ts.side_jobs(_props())] == ["ion_ramps"]
+    assert ts.side_jobs(_props(estimate_ionosphere_delay=False)) == ()
+    # each ion process renders its own range of ISCE's ionosphere sub-steps, in runIon's order, none twice
+    ranges = [(j.ion.first, j.ion.last) for j in ts.all_jobs(_props()) if j.ion]
+    spans = [(ts.ION_SUBSTEPS.index(a), ts.ION_SUBSTEPS.index(b)) for a, b in ranges]
+    assert all(a <= b for a, b in spans) and all(p[1] < n[0] for p, n in zip(spans, spans[1:], strict=False))
+    ramps = ts.job_named("ion_ramps", _props())
+    assert ts.job_overrides(ramps)["consider burst properties in ionosphere computation"] is True
+    assert ts.job_overrides(ramps)["pickle dump directory"] == ts.SIDE_PICKLE_DIR
+    # only the last chained ion process declares PICKLE/ion (every one of them rewrites it)
+    assert [j.name for j in ts.all_jobs(_props()) if "ion" in ts.job_pickle_steps(j, _props())] == [
+        "ion_rawion"
+    ]
+    # the steps after ion run without ionosphere: the project's ion_merge makes merged/topophase.ion
+    assert ts.job_overrides(ts.job_named("mergebursts", _props())) == {"do ionosphere correction": False}
+    assert ts.job_overrides(ts.job_named("fineresamp", _props())) == {}
     # idle steps join the next job (a change to them re-runs what follows anyway), unwrap2stage joins unwrap's
     assert ts.job_of("verifyDEM", _props()).name == "topo"
     assert ts.job_of("subsetoverlaps", _props()).name == "fineoffsets"
@@ -201,3 +225,25 @@ def test_an_idle_steps_own_properties_change_no_job():
 )
 def test_first_rerun_job_follows_the_jobs_as_snakemake_sees_them(overrides, keep, first):
     assert ts.first_rerun_job(_props(), _props(**overrides), keep) == first
+
+
+@pytest.mark.parametrize(
+    "overrides, keep, expected",
+    [
+        # the project's filter only: the burst-ramp side job and geocode, nothing of the chain before geocode
+        ({"topsapp": {"ion_max_filter_window": 25}}, False, ["ion_ramps", "geocode"]),
+        ({"goldstein_filter_power": 0.3}, False, ["filter", "unwrap", "geocode"]),
+        # the ionosphere looks re-run ISCE's rawion, so every stage after it and the side job
+        (
+            {"topsapp": {"ion_total_range_looks": 80}},
+            True,
+            ["ion_rawion", "burstifg", "mergebursts", "filter", "unwrap", "geocode", "ion_ramps"],
+        ),
+        ({"min_frame_coverage": 0.5}, False, []),
+    ],
+)
+def test_rerun_jobs_include_the_ionosphere_side_job(overrides, keep, expected):
+    cfg = load_config()
+    for key, value in overrides.items():
+        cfg[key] = {**cfg[key], **value} if isinstance(value, dict) else value
+    assert ts.rerun_jobs(_props(), tx.topsapp_properties(cfg), keep) == expected

@@ -90,6 +90,13 @@ OTHER: dict[str, Cost] = {
     "report_run": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10),
     # S3 delivery of one product (~1 GB at 90 m; network-bound, a local rule like the downloads)
     "upload_gunw": Cost(1, 10, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=60),
+    # the project's ionosphere stages (gunw_workflow.ionosphere): multilooked grids, except the burst-ramp merge,
+    # which reads ISCE's full-resolution burst ionosphere in strips
+    "ion_bridge": Cost(1, 2, 0.0, 0.0, "full", 2000, 0, 200, 0, min_runtime=10),
+    "ion_compute": Cost(1, 2, 0.0, 0.0, "full", 1000, 0, 100, 0, min_runtime=10),
+    "ion_filter": Cost(1, 5, 0.0, 0.0, "full", 3000, 0, 100, 0, min_runtime=30),
+    "ion_merge": Cost(1, 2, 0.0, 0.0, "looks", 2000, 0, 200, 0, min_runtime=10),
+    "ion_ramps_merge": Cost(1, 5, 0.0, 0.0, "full", 2000, 0, 200, 0, min_runtime=30),
 }
 FALLBACK = Cost(1, 5, 0.0, 0.0, "full", 2000, 0, 1000, 0, min_runtime=30)
 
@@ -101,8 +108,11 @@ def _steps():
 
 
 def step_of(rule_name: str) -> str | None:
-    """topsApp step name of a rule (``topsapp_topo`` -> ``topo``), or None."""
+    """topsApp step name of a rule (``topsapp_topo`` -> ``topo``; the ionosphere sub-step jobs -> ``ion``), or
+    None."""
     name = rule_name.removeprefix("topsapp_")
+    if rule_name.startswith("topsapp_") and name in _steps().ION_SUBJOB:
+        return "ion"
     return name if rule_name.startswith("topsapp_") and name in _steps().BY_NAME else None
 
 
@@ -235,7 +245,9 @@ def standard_jobs() -> tuple[str, ...]:
     from gunw_workflow.config import defaults
     from gunw_workflow.topsapp.topsapp_xml import topsapp_properties
 
-    return tuple(j.name for j in _steps().jobs(topsapp_properties(defaults())))
+    return tuple(
+        dict.fromkeys("ion" if j.ion else j.name for j in _steps().jobs(topsapp_properties(defaults())))
+    )
 
 
 if __name__ == "__main__":

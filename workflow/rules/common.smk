@@ -401,7 +401,10 @@ def topsapp_job_inputs(job):
     # (Snakemake checks only requested outputs for being missing, and skips the params check of a job with
     # outputs that have no metadata). PICKLE/<last> comes with its .xml.
     prev_files = (
-        [P.pickle_xml(prev.last)]
+        [
+            P.pickle_xml(s)
+            for s in topsapp_steps.job_pickle_steps(prev, TOPSAPP_PROPERTIES)[-1:]
+        ]
         + [
             P.topsapp_file(f)
             for f in topsapp_steps.job_declared(prev, TOPSAPP_PROPERTIES)
@@ -416,12 +419,16 @@ def topsapp_job_inputs(job):
         if last == job.name and producer != job.name
     ]
     # patterns in {pair}: Snakemake fills the wildcard in, no per-job function call
-    return {"prev": prev_files, **reads, "heavy": heavy}
+    return {"prev": prev_files, **reads, "heavy": heavy, **ion_job_inputs(job)}
 
 
 def topsapp_job_outputs(job):
     """Every step's PICKLE pair, every declared file, and the heavy marker when a heavy group leaves the job."""
-    files = [f for step in job.steps for f in (P.pickle(step), P.pickle_xml(step))]
+    files = [
+        f
+        for step in topsapp_steps.job_pickle_steps(job, TOPSAPP_PROPERTIES)
+        for f in (P.pickle(step), P.pickle_xml(step))
+    ]
     files += [
         P.topsapp_file(f) for f in topsapp_steps.job_declared(job, TOPSAPP_PROPERTIES)
     ]
@@ -506,3 +513,72 @@ for _name, _pair in pairs_by_name.items():
 
 def inputs_burst_safe_pair_json(wildcards):
     return inputs_first_pair_json("burst_safe", wildcards.key)
+
+
+# ---- ionosphere helpers (workflow/rules/ionosphere.smk, docs/ionosphere.md) ----
+
+from gunw_workflow.ionosphere import stages as ion_stages
+
+ION_ON = bool(config["estimate_ionosphere_delay"])
+
+
+def ion_prop(name, default=None):
+    return TOPSAPP_PROPERTIES.get(name, default)
+
+
+ION_FIRST_LOOKS = (
+    ion_prop("number of range looks at first stage for ionosphere phase unwrapping"),
+    ion_prop("number of azimuth looks at first stage for ionosphere phase unwrapping"),
+)
+ION_TOTAL_LOOKS = (
+    ion_prop("total number of range looks in the ionosphere processing"),
+    ion_prop("total number of azimuth looks in the ionosphere processing"),
+)
+
+
+def ion_ramps_job_files():
+    """What the burst-ramp merge reads from ISCE's ionosphere_shift..ion2grd job (a side job: no PICKLE)."""
+    job = topsapp_steps.job_named("ion_ramps", TOPSAPP_PROPERTIES)
+    return [
+        P.topsapp_file(f) for f in topsapp_steps.job_declared(job, TOPSAPP_PROPERTIES)
+    ]
+
+
+def ion_file(rel):
+    """A file of the topsApp directory, with its .xml and .vrt for rasters."""
+    if rel.endswith(".json"):
+        return [P.topsapp_file(rel)]
+    return [P.topsapp_file(f) for f in run_layout.isce_raster(rel)]
+
+
+def ion_job_inputs(job):
+    """The project's stage outputs a topsApp job reads (ISCE opens them by their fixed names)."""
+    if not ION_ON:
+        return {}
+    if job.name == "ion_subband":
+        return {"water_mask": product_water_mask}
+    if job.name == "ion_ramps":
+        return {"ion_filtered": ion_file(ion_stages.FILT)}
+    if job.name == "geocode":
+        return {
+            "ion_merged": ion_file(ion_stages.MERGED),
+            "ion_ramps": ion_file(ion_stages.AZ_SHIFT),
+        }
+    return {}
+
+
+def ion_job_outputs(job):
+    """Files the project's code adds inside a topsApp job (the water-mask record of the masked sub-bands)."""
+    if ION_ON and job.name == "ion_subband":
+        return [P.topsapp_file(ion_stages.MASK_RECORD)]
+    return []
+
+
+def ion_job_args(job):
+    """Extra `gunw topsapp-step` arguments of a job, as a params function (bound here, per job: a shell string
+    built from the loop variable would be re-evaluated with the last job when the rule runs). The subband job
+    masks water in ISCE's sub-band interferograms right after ISCE writes them, before rawion reads them, so the
+    masking never runs apart from the process that makes them."""
+    if ION_ON and job.name == "ion_subband":
+        return lambda w, input: f"--water-mask {shlex.quote(input.water_mask[0])}"
+    return lambda w, input: ""

@@ -61,7 +61,7 @@ rule stage_dem:
 
 # One rule per job (topsapp_steps.jobs): a step that does work, run with the idle steps around it in one topsApp
 # process. Its params are the invalidating properties of the job's active steps (the step table).
-for _job in TOPSAPP_JOBS:
+for _job in TOPSAPP_JOBS + topsapp_steps.side_jobs(TOPSAPP_PROPERTIES):
     _rule = f"topsapp_{_job.name}"
     _res = rule_resources(_rule)
 
@@ -71,13 +71,13 @@ for _job in TOPSAPP_JOBS:
         input:
             **topsapp_job_inputs(_job),
         output:
-            topsapp_job_outputs(_job),
+            topsapp_job_outputs(_job) + ion_job_outputs(_job),
         log:
             P.log(_rule),
         benchmark:
             P.benchmark(_rule)
         group:
-            topsapp_steps.BY_NAME[_job.name].slurm_group
+            topsapp_steps.BY_NAME[_job.steps[-1] if _job.ion else _job.name].slurm_group
         conda:
             "../../envs/isce2.yaml"
         threads: _res["threads"]
@@ -92,9 +92,10 @@ for _job in TOPSAPP_JOBS:
             # output-derived params are not provenance for Snakemake: the pair directory, the full property set
             # (rendered into topsApp.xml by the step) and the clean-up switch must not re-run unaffected steps
             args=lambda w, output: topsapp_step_args(RUN.pair(w.pair).root),
+            ion=ion_job_args(_job),
         shell:
             "rm -f {log:q} && gunw topsapp-step --job {params.job} {params.args}"
-            " --threads {threads} --log {log:q}"
+            " --threads {threads} {params.ion} --log {log:q}"
 
     # `snakemake --list-rules` shows it (a generated rule cannot carry a literal docstring)
     workflow.get_rule(_rule).docstring = topsapp_steps.job_description(_job)

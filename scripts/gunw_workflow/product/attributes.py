@@ -110,14 +110,19 @@ def _file_name(layer: str) -> str:
 def _ionosphere_processing_steps(run: Run) -> str:
     factor = L.iono_factor(run.data["grid"].dy)
     return (
-        f"ISCE2 split-spectrum ionosphere ({_file_name('ionosphere')}), zeros -> NaN, NaN-aware box mean "
+        "ISCE2 subband, water mask on the sub-band interferograms, ISCE2 rawion (snaphu), integer-cycle bridging, "
+        "component-0 mask, split-spectrum ionosphere, modified adaptive Gaussian filter, interferogram grid, geocode "
+        f"({_file_name('ionosphere')}), zeros -> NaN, NaN-aware box mean "
         f"down-sampling by {factor} onto a ~1 km grid, NaN where {L.NO_CONNCOMP}"
     )
 
 
 def _burst_ramps_processing_steps(run: Run) -> str:
     minus = L.layer_var("ionosphereBurstRamps").source.minus
-    return f"{_file_name('ionosphereBurstRamps')} - {_file_name(minus)} (zeros -> NaN)"
+    return (
+        "ISCE2 ionosphere_shift, ion2grd; burst ionosphere merged and geocoded: "
+        f"{_file_name('ionosphereBurstRamps')} - {_file_name(minus)} (zeros -> NaN)"
+    )
 
 
 # topsApp properties of the ionosphere looks: (azimuth, range) of the total and of the first (unwrapping) stage

@@ -269,7 +269,7 @@ def render_topsapp_xml(layout: PairDir, properties: dict) -> None:
 
 def job_named(name: str, settings: dict) -> Job:
     """The job whose working step is `name` under these settings (the rules are generated from the same call)."""
-    chain = step_table.jobs(settings)
+    chain = step_table.all_jobs(settings)
     for job in chain:
         if job.name == name:
             return job
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--job",
         required=True,
-        choices=STEP_NAMES,
+        choices=list(STEP_NAMES) + [j.name for j in step_table.ION_SUBJOBS],
         help="the job's working step; the idle steps it runs with follow from the properties (step table)",
     )
     parser.add_argument(
@@ -339,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="False deletes heavy intermediates once this job is their last consumer",
     )
+    parser.add_argument(
+        "--water-mask",
+        help="ion_subband: mask water in ISCE's sub-band interferograms after subband (docs/ionosphere.md)",
+    )
     args = parser.parse_args(argv)
     if not args.properties:
         parser.error("no topsApp properties: give --properties or set GUNW_TOPSAPP_PROPERTIES")
@@ -359,11 +363,18 @@ def main(argv: list[str] | None = None) -> int:
             heavy_marker=Path(pair.heavy_marker(job.name)) if todo["writes_marker"] else None,
             heavy_patterns=todo["heavy_patterns"],
             drop_markers=[Path(pair.heavy_marker(p)) for p in todo["drop_markers"]],
-            render=(pair, settings),
-            invalidate_downstream=args.pair_dir,
+            render=(pair, {**settings, **step_table.job_overrides(job)}),
+            # a side job (outside the PICKLE chain) leaves the later steps' PICKLEs alone
+            invalidate_downstream=None if job.ion is not None and job.ion.side else args.pair_dir,
             isce2_python=args.isce2_python,
             omp_wait_policy=args.omp_wait_policy,
         )
+        if job.name == "ion_subband" and args.water_mask:
+            from gunw_workflow.ionosphere import stages as ion_stages
+
+            record = ion_stages.run_mask(Path(pair.topsapp), args.water_mask)
+            with open(args.log, "a") as fh:
+                fh.write(f"# water mask applied to the sub-band interferograms: {json.dumps(record)}\n")
     except StepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         args.log.parent.mkdir(parents=True, exist_ok=True)

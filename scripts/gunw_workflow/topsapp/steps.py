@@ -106,6 +106,101 @@ def _geocode_outputs(s: Properties) -> list[str]:
     return files
 
 
+def _ion_first_stage(s: Properties) -> str:
+    fr = int(s["number of range looks at first stage for ionosphere phase unwrapping"])
+    fa = int(s["number of azimuth looks at first stage for ionosphere phase unwrapping"])
+    return f"{fr}rlks_{fa}alks"
+
+
+def _ion_subband_files(s: Properties) -> list[str]:
+    return per_swath(["ion/lower/fine_interferogram/IW{n}.xml", "ion/upper/fine_interferogram/IW{n}.xml"], s)
+
+
+def _ion_rawion_files(s: Properties) -> list[str]:
+    d = _ion_first_stage(s)
+    files = []
+    for band in ("lower", "upper"):
+        files += raster(f"ion/{band}/merged/{d}/filt_topophase.unw")
+        files += raster(f"ion/{band}/merged/{d}/filt_topophase.unw.conncomp")
+        files += raster(f"ion/{band}/merged/filt_topophase.unw")
+    files += raster(f"ion/lower/merged/{d}/topophase.cor") + raster("ion/lower/merged/topophase.cor")
+    return files + raster("ion/ion_cal/raw_no_projection.ion") + raster("ion/ion_cal/raw_no_projection.cor")
+
+
+@dataclass(frozen=True)
+class IonSubJob:
+    """One topsApp process of the `ion` step running ISCE's ionosphere sub-steps first..last (`start/end
+    ionosphere step`); the project's own stages run between them (workflow/rules/ionosphere.smk)."""
+
+    name: str
+    first: str
+    last: str
+    declared: Callable[[Properties], list[str]]
+    checks: Callable[[Properties], list[str]]
+    invalidated_by: tuple[str, ...]
+    overrides: tuple[tuple[str, object], ...] = ()
+    side: bool = False
+    """Outside the PICKLE chain: it dumps its PICKLE elsewhere and later steps never wait for it, so a re-run
+    (a new filter window) re-runs neither burstifg nor mergebursts (and no deleted intermediates come back)."""
+
+
+ION_SUBSTEPS = ("subband", "rawion", "grd2ion", "filt_gaussian", "ionosphere_shift", "ion2grd", "esd")
+SIDE_PICKLE_DIR = "PICKLE_ion_ramps"
+ION_SUBJOBS: tuple[IonSubJob, ...] = (
+    IonSubJob(
+        "ion_subband",
+        "subband",
+        "subband",
+        _ion_subband_files,
+        lambda s: per_swath(
+            [
+                "ion/lower/fine_interferogram/IW{n}/burst_*.int",
+                "ion/upper/fine_interferogram/IW{n}/burst_*.int",
+            ],
+            s,
+        ),
+        ("do ionosphere correction",),
+    ),
+    IonSubJob(
+        "ion_rawion",
+        "rawion",
+        "rawion",
+        _ion_rawion_files,
+        lambda s: [],
+        (
+            "total number of azimuth looks in the ionosphere processing",
+            "total number of range looks in the ionosphere processing",
+            "number of azimuth looks at first stage for ionosphere phase unwrapping",
+            "number of range looks at first stage for ionosphere phase unwrapping",
+            "areas masked out in ionospheric phase estimation",
+        ),
+    ),
+    # grd2ion and filt_gaussian are replaced by the project's filter (the reference filters the unprojected
+    # ionosphere). ionosphere_shift -> ion2grd need burst properties on, for this process only. ISCE's esd
+    # sub-step is left out: its output (ion/esd/) is read by nothing in the product, and it reads the coregistered
+    # bursts, which would tie every filter change to coregistration (docs/ionosphere.md).
+    IonSubJob(
+        "ion_ramps",
+        "ionosphere_shift",
+        "ion2grd",
+        lambda s: raster("ion/ion_cal/azshift.ion"),
+        lambda s: per_swath(["ion/ion_burst/IW{n}/burst_*.ion"], s),
+        (
+            "height of ionosphere layer in km",
+            "maximum window size for filtering ionosphere azimuth shift",
+            "minimum window size for filtering ionosphere azimuth shift",
+            "correct phase error caused by ionosphere azimuth shift",
+        ),
+        (
+            ("consider burst properties in ionosphere computation", True),
+            ("pickle dump directory", SIDE_PICKLE_DIR),
+        ),
+        side=True,
+    ),
+)
+ION_SUBJOB = {j.name: j for j in ION_SUBJOBS}
+
+
 _OFFSET_FILES = [
     "merged/dense_offsets.bil",
     "merged/dense_offsets_snr.bil",
@@ -290,10 +385,9 @@ STEPS: tuple[Step, ...] = (
     Step(
         "ion",
         ion_on,
-        declared=lambda s: raster("ion/ion_cal/filt.ion") if ion_on(s) else [],
+        declared=lambda s: _ion_subband_files(s) + _ion_rawion_files(s) if ion_on(s) else [],
         invalidated_by=("do ionosphere correction", *ION_PROPERTIES),
-        heavy=(Heavy(("ion/lower/*", "ion/upper/*"), (("ion", ion_on),)),),
-        description="split-spectrum ionosphere; always unwraps with snaphu internally",
+        description="split-spectrum ionosphere, run as sub-step jobs (ION_SUBJOBS); snaphu unwraps the sub-bands",
         cost=Cost(4, 5, 1.20, 0.5, "full", 2000, 520, 500, 800),
     ),
     Step(
@@ -318,7 +412,6 @@ STEPS: tuple[Step, ...] = (
             raster("merged/topophase.flat")
             + raster("merged/topophase.cor")
             + raster("merged/los.rdr")
-            + (raster("merged/topophase.ion") if ion_on(s) else [])
             + (
                 [
                     f"merged/{f}.full.{ext}"
@@ -489,8 +582,10 @@ class Job:
     scheduler job; half of the 24 steps do nothing with standard settings."""
 
     name: str
-    """The working step: the rule is topsapp_<name>."""
+    """The working step (or the ionosphere sub-job, ION_SUBJOBS): the rule is topsapp_<name>."""
     steps: tuple[str, ...]
+    ion: IonSubJob | None = None
+    """Set for the jobs of the `ion` step: which ISCE ionosphere sub-steps the process runs."""
 
     @property
     def first(self) -> str:
@@ -514,14 +609,63 @@ def jobs(settings: Properties) -> tuple[Job, ...]:
         else:
             waiting.append(step)
     groups[-1] += waiting  # idle steps after the last working step join it
-    return tuple(Job(next(s.name for s in g if s.works(settings)), tuple(s.name for s in g)) for g in groups)
+    out: list[Job] = []
+    for g in groups:
+        name = next(s.name for s in g if s.works(settings))
+        names = tuple(s.name for s in g)
+        # the ion step: one process per group of ionosphere sub-steps; the idle steps before it join the first
+        if name == "ion":
+            for i, sub in enumerate(j for j in ION_SUBJOBS if not j.side):
+                out.append(Job(sub.name, names if i == 0 else ("ion",), sub))
+        else:
+            out.append(Job(name, names))
+    return tuple(out)
+
+
+def side_jobs(settings: Properties) -> tuple[Job, ...]:
+    """topsApp processes outside the PICKLE chain (the burst-ramp sub-steps), when the ion step works."""
+    if not BY_NAME["ion"].works(settings):
+        return ()
+    return tuple(Job(j.name, ("ion",), j) for j in ION_SUBJOBS if j.side)
+
+
+def all_jobs(settings: Properties) -> tuple[Job, ...]:
+    return jobs(settings) + side_jobs(settings)
+
+
+def job_overrides(job: Job) -> dict:
+    """Properties rendered differently for this job's process: the ionosphere sub-step range, and no ionosphere
+    in the steps after it (mergebursts would otherwise interpolate ion/ion_cal/filt.ion itself; the project's
+    ion_merge rule does, so a filter change never re-runs mergebursts)."""
+    if job.ion is None:
+        after_ion = all(STEP_NAMES.index(s) > STEP_NAMES.index("ion") for s in job.steps)
+        return {"do ionosphere correction": False} if after_ion else {}
+    return {
+        "start ionosphere step": job.ion.first,
+        "end ionosphere step": job.ion.last,
+        **dict(job.ion.overrides),
+    }
+
+
+def job_pickle_steps(job: Job, settings: Properties) -> list[str]:
+    """Steps whose PICKLE the job declares: every `ion` process rewrites PICKLE/ion, the last one declares it."""
+    if job.ion is not None and job.ion.side:
+        return []
+    last_ion = [j.name for j in ION_SUBJOBS if not j.side][-1]
+    return [s for s in job.steps if not (s == "ion" and job.ion is not None and job.name != last_ion)]
 
 
 def job_description(job: Job) -> str:
     """One line for `snakemake --list-rules`: what the job's steps are and what its working step does."""
     steps = job.first if len(job.steps) == 1 else f"{job.first} .. {job.last}"
+    if job.ion is not None:
+        return f"topsApp step(s) {steps}: ionosphere sub-steps {job.ion.first} .. {job.ion.last}"
     what = BY_NAME[job.name].description
     return f"topsApp step(s) {steps}" + (f": {what}" if what else "")
+
+
+def job_named(name: str, settings: Properties) -> Job | None:
+    return next((j for j in all_jobs(settings) if j.name == name), None)
 
 
 def job_of(step: str, settings: Properties) -> Job:
@@ -533,17 +677,25 @@ def job_params(job: Job, settings: Properties) -> dict:
     properties change nothing (switching it on gives it a job of its own, whose new outputs re-run it)."""
     out = {}
     for name in job.steps:
-        if BY_NAME[name].active(settings):
+        if name == "ion" and job.ion is not None:
+            out.update({k: settings[k] for k in job.ion.invalidated_by if k in settings})
+        elif BY_NAME[name].active(settings):
             out.update(step_params(name, settings))
     return out
 
 
 def job_declared(job: Job, settings: Properties) -> list[str]:
     """Fixed-name files the job's steps declare (besides their PICKLEs), in step order."""
+    if job.ion is not None:
+        return [f for name in job.steps if name != "ion" for f in BY_NAME[name].declared(settings)] + list(
+            job.ion.declared(settings)
+        )
     return [f for name in job.steps for f in BY_NAME[name].declared(settings)]
 
 
 def job_checks(job: Job, settings: Properties) -> list[str]:
+    if job.ion is not None:
+        return list(job.ion.checks(settings))
     return [p for name in job.steps if BY_NAME[name].active(settings) for p in BY_NAME[name].checks(settings)]
 
 
@@ -552,6 +704,8 @@ def job_reads(job: Job) -> tuple[str, ...]:
 
 
 def previous_job(job: Job, settings: Properties) -> Job | None:
+    if job.ion is not None and job.ion.side:  # loads the state the last chained ion process left
+        return [j for j in jobs(settings) if j.ion is not None][-1]
     chain = jobs(settings)
     i = chain.index(job)
     return chain[i - 1] if i else None
@@ -566,7 +720,9 @@ def job_handoffs(settings: Properties) -> list[tuple[str, str, Heavy]]:
 
 
 def _outputs(job: Job, settings: Properties) -> list[str]:
-    return [f for name in job.steps for f in pickle_files(name)] + job_declared(job, settings)
+    return [f for name in job_pickle_steps(job, settings) for f in pickle_files(name)] + job_declared(
+        job, settings
+    )
 
 
 def first_rerun_job(
@@ -601,6 +757,37 @@ def first_rerun_job(
         moved = bool(earlier)
         first = min(earlier, default=first)
     return chain[first].name
+
+
+# Properties only the project's ionosphere stages read (ion_filter's params); the other stage params (looks) are
+# already invalidation keys of a topsApp job before them.
+ION_STAGE_PROPERTIES = (
+    "maximum window size for filtering ionosphere phase",
+    "minimum window size for filtering ionosphere phase",
+    "apply polynomial fit before filtering ionosphere phase",
+)
+
+
+def rerun_jobs(
+    old: Properties, new: Properties, keep_intermediates: bool, changed_reads: tuple[str, ...] = ()
+) -> list[str]:
+    """Every topsApp job (chain and side jobs) that a change from ``old`` to ``new`` re-runs: the chain from
+    first_rerun_job on, plus the burst-ramp side job and geocode (which reads the project's ionosphere files) when
+    the ionosphere stages before them re-run (a filter setting, or anything up to ion_rawion)."""
+    chain = jobs(new)
+    names = [j.name for j in chain]
+    first = first_rerun_job(old, new, keep_intermediates, changed_reads)
+    out = names[names.index(first) :] if first else []
+    sides = side_jobs(new)
+    if sides:
+        stages_changed = any(old.get(k) != new.get(k) for k in ION_STAGE_PROPERTIES) or not side_jobs(old)
+        upstream = first is not None and names.index(first) <= names.index("ion_rawion")
+        for side in sides:
+            if stages_changed or upstream or job_params(side, old) != job_params(side, new):
+                out.append(side.name)
+                if "geocode" not in out:
+                    out.append("geocode")
+    return out
 
 
 def step_params(step: str, settings: Properties) -> dict:

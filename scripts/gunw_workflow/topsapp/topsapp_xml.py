@@ -133,7 +133,9 @@ def geocode_list(cfg: dict) -> list[str]:
         "merged/filt_topophase.flat",
     ]
     if cfg["estimate_ionosphere_delay"]:
-        files.append("merged/topophase.ion")
+        # the ionosphere (ISCE's mergebursts, from the project's filt.ion) and the merged burst ionosphere
+        # (the project's ramps stage, before geocode): docs/ionosphere.md
+        files += ["merged/topophase.ion", "merged/topophase.ion.az_shift"]
     return files
 
 

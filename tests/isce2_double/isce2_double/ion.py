@@ -14,12 +14,15 @@ import shutil
 
 import numpy as np
 from scipy import ndimage
+from scipy.interpolate import interp1d
 
 from . import isceio, proc, swathxml
 from .context import Context, ml_coords, read_slc, valid_mask
-from .mosaic import common_burst_products, full_header, merge_box, mosaic, mosaic_vrt
+from .mosaic import burst_offsets, common_burst_products, full_header, merge_box, mosaic, mosaic_vrt
 
 BANDS = ("lower", "upper")
+# runIon's sub-steps in order; `start/end ionosphere step` select a range, the last three need burst properties
+SUBSTEPS = ("subband", "rawion", "grd2ion", "filt_gaussian", "ionosphere_shift", "ion2grd", "esd")
 
 
 def _int_name(cb: dict) -> str:
@@ -128,18 +131,31 @@ def _merge_band(ctx: Context, band: str, coregs: list[dict], box, full: np.ndarr
     return unwt
 
 
-def _ion_cal(ctx: Context, unws: dict) -> None:
-    """ion/ion_cal: raw estimate (half the mean sub-band phase) and filt.ion (NaN-free box filter of it)."""
+def _rawion_cal(unws: dict) -> None:
+    """ion/ion_cal/raw_no_projection.{ion,cor}: the raw estimate (half the mean sub-band phase), weight."""
     valid = unws["lower"] != 0
     raw = 0.5 * (unws["lower"] + unws["upper"]) * 0.5
     weight = np.where(valid, 1.0, 0.0).astype(np.float32)
     cal = os.path.join("ion", "ion_cal")
     os.makedirs(cal, exist_ok=True)
-    for name in ("raw_no_projection", "raw"):
-        isceio.write_image(
-            os.path.join(cal, name + ".ion"), [weight, raw.astype(np.float32)], "FLOAT", "BIL", "ion"
-        )
-        isceio.write_image(os.path.join(cal, name + ".cor"), [weight, weight], "FLOAT", "BIL", "cor")
+    isceio.write_image(
+        os.path.join(cal, "raw_no_projection.ion"), [weight, raw.astype(np.float32)], "FLOAT", "BIL", "ion"
+    )
+    isceio.write_image(os.path.join(cal, "raw_no_projection.cor"), [weight, weight], "FLOAT", "BIL", "cor")
+
+
+def _grd2ion() -> None:
+    """ion/ion_cal/raw.{ion,cor}: the double does not project onto the layer (a copy of the unprojected files)."""
+    cal = os.path.join("ion", "ion_cal")
+    for kind in ("ion", "cor"):
+        w, v = isceio.read_image(os.path.join(cal, f"raw_no_projection.{kind}"))
+        isceio.write_image(os.path.join(cal, f"raw.{kind}"), [w, v], "FLOAT", "BIL", kind)
+
+
+def _filt_gaussian(ctx: Context) -> None:
+    """ion/ion_cal/filt.ion: NaN-free box filter of the raw estimate (stand-in for the adaptive Gaussian)."""
+    weight, raw = isceio.read_image(os.path.join("ion", "ion_cal", "raw_no_projection.ion"))
+    valid = weight > 0
     win = max(1, min(int(ctx.app["ion_filt_min"]), min(raw.shape)))
     num = ndimage.uniform_filter(np.where(valid, raw, 0.0), win, mode="nearest")
     den = ndimage.uniform_filter(weight.astype(float), win, mode="nearest")
@@ -147,7 +163,7 @@ def _ion_cal(ctx: Context, unws: dict) -> None:
         filt = np.where(den > 0, num / den, 0.0)
     filt = np.where(valid, filt, 0.0).astype(np.float32)
     isceio.write_image(
-        os.path.join(cal, "filt.ion"),
+        os.path.join("ion", "ion_cal", "filt.ion"),
         [weight, filt],
         "FLOAT",
         "BIL",
@@ -156,15 +172,92 @@ def _ion_cal(ctx: Context, unws: dict) -> None:
     )
 
 
+def _ionosphere_shift() -> None:
+    """ion/ion_cal/azshift.ion: azimuth shift from the along-track gradient of filt.ion (2 bands, BIL)."""
+    amp, ion = isceio.read_image(os.path.join("ion", "ion_cal", "filt.ion"))
+    shift = (np.gradient(ion.astype(float), axis=0) * 1e-2).astype(np.float32)
+    isceio.write_image(os.path.join("ion", "ion_cal", "azshift.ion"), [amp, shift], "FLOAT", "BIL", "ion")
+
+
+def _ion2grd(ctx: Context) -> None:
+    """ion/ion_burst/IW<n>/burst_NN.ion: filt.ion at each burst's full-resolution pixels plus the phase of the
+    ionospheric azimuth shift, a ramp along the burst (FLOAT, the burst's size)."""
+    ia, ir = int(ctx.app["ion_azimuth_looks"]), int(ctx.app["ion_range_looks"])
+    _, filt = isceio.read_image(os.path.join("ion", "ion_cal", "filt.ion"))
+    _, shift = isceio.read_image(os.path.join("ion", "ion_cal", "azshift.ion"))
+    products = [
+        swathxml.read(os.path.join("ion", "lower", "fine_interferogram", f"IW{s}.xml"))
+        for s in ctx.valid_swaths()
+    ]
+    box = merge_box(products)
+    mean_shift = float(np.mean(shift[shift != 0])) if np.any(shift != 0) else 0.0
+    for p in products:
+        d = os.path.join("ion", "ion_burst", f"IW{p['swath']}")
+        os.makedirs(d, exist_ok=True)
+        for b in p["bursts"]:
+            yoff, xoff = burst_offsets(b, box)
+            # runIon.ion2grd: cubic, extrapolated, from the multilooked pixel centres to every burst pixel
+            lines = yoff + np.arange(b["lines"])
+            samples = xoff + np.arange(b["samples"])
+            centres_r = np.arange(filt.shape[1]) * ir + (ir - 1) / 2.0
+            centres_a = np.arange(filt.shape[0]) * ia + (ia - 1) / 2.0
+            along = interp1d(centres_r, filt.astype(float), kind="cubic", axis=1, fill_value="extrapolate")(
+                samples
+            )
+            ion = interp1d(centres_a, along, kind="cubic", axis=0, fill_value="extrapolate")(lines)
+            ramp = 2.0 * np.pi * (0.05 + mean_shift) * (np.arange(b["lines"]) - b["lines"] / 2.0) / b["lines"]
+            out = (ion + ramp[:, None]).astype(np.float32)
+            isceio.write_image(
+                os.path.join(d, f"burst_{b['burst_number']:02d}.ion"), out, "FLOAT", "BIP", "bip"
+            )
+
+
+def _selected(ctx: Context) -> list[str]:
+    first, last = ctx.app["ion_start_step"], ctx.app["ion_end_step"]
+    for name in (first, last):
+        if name not in SUBSTEPS:
+            raise Exception(
+                "please specify the correct start step for ionospheric correction from above list"
+            )
+    if SUBSTEPS.index(first) > SUBSTEPS.index(last):
+        raise Exception("error: start step is after end step.")
+    return list(SUBSTEPS[SUBSTEPS.index(first) : SUBSTEPS.index(last) + 1])
+
+
+def _band_mosaic(coregs: list[dict], band: str, box) -> np.ndarray:
+    """The sub-band burst interferograms as they are on disk (the workflow may have masked them)."""
+
+    def read(p, b):
+        name = os.path.join("ion", band, "fine_interferogram", f"IW{p['swath']}", _int_name(b))
+        return isceio.read_image(name)[0]
+
+    return mosaic(coregs, read, box, np.complex64)
+
+
 def step_ion(ctx: Context) -> None:
+    """runIon: the selected sub-steps; ionosphere_shift, ion2grd and esd only with burst properties on."""
     if not ctx.app["do_ion"]:
         return
+    todo = _selected(ctx)
     refs, coregs = common_burst_products(ctx)
     box = merge_box(coregs)
-    ifgs = _subband_ifgs(refs, coregs)
-    full = mosaic(coregs, lambda p, b: ifgs[(p["swath"], b["burst_number"])], box, np.complex64)
-    unws = {band: _merge_band(ctx, band, coregs, box, full) for band in BANDS}
-    _ion_cal(ctx, unws)
+    if "subband" in todo:
+        _subband_ifgs(refs, coregs)
+    if "rawion" in todo:
+        unws = {band: _merge_band(ctx, band, coregs, box, _band_mosaic(coregs, band, box)) for band in BANDS}
+        _rawion_cal(unws)
+    if "grd2ion" in todo:
+        _grd2ion()
+    if "filt_gaussian" in todo:
+        _filt_gaussian(ctx)
+    if not ctx.app["ion_burst_properties"]:
+        return
+    if "ionosphere_shift" in todo:
+        _ionosphere_shift()
+    if "ion2grd" in todo:
+        _ion2grd(ctx)
+    if "esd" in todo:
+        print("too few samples available for ESD, no ESD correction will be applied")
 
 
 def write_merged_ion(ctx: Context, box) -> None:
