@@ -13,6 +13,7 @@ stray path literals). Paths are plain strings so that the same methods give Snak
                         /report/                quicklook.png, summary.html, summary.json (Snakemake report)
     <results_dir>/products/<id>/<id>.{nc,json,png}  the delivered, ARIA-named copy of every valid product
     <results_dir>/report/                       benchmarks.png, stack.png, stack.html, summaries.txt (all pairs)
+    <results_dir>/stack/pairs.tsv               the enumerated frame-stack pairs (gunw enumerate-stack)
     <cache_dir>/slc/<scene>.zip, orbits/<scene>.EOF(.json), dem/<key>/..., water_mask/<key>/..., aux_cal/,
                static/, logs/<rule>/<key>.log   shared by every pair
 """
@@ -292,6 +293,11 @@ class RunLayout:
     @property
     def report_log(self) -> str:
         return _join(self.report, "report_run.log")
+
+    @property
+    def stack_pairs_tsv(self) -> str:
+        """The pair list `gunw enumerate-stack` writes for a `stack:` config (the default of stack.pairs_tsv)."""
+        return _join(self.results_dir, "stack", "pairs.tsv")
 
     @property
     def run_lock(self) -> str:
