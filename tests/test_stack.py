@@ -281,3 +281,79 @@ def test_planning_reads_the_tsv_offline_and_stops_when_it_is_missing_or_stale(cm
     stale = _plan(tmp_path, cfg_path)
     assert stale.returncode != 0
     assert "was enumerated with other stack settings (end differ)" in stale.stdout + stale.stderr
+
+
+# ------------------------------------------------------------------------------- a stack's downloads, for real
+STACK_4 = {"frame_ids": [9847], "start": "2024-03-01", "end": "2024-04-08"}  # 4 S1A dates -> 6 pairs
+
+
+@pytest.mark.e2e
+def test_a_four_date_stack_checks_six_pairs_and_downloads_each_scene_once(tmp_path):
+    """Enumerate a 4-date sub-stack of the recorded frame 9847, then run its checks and downloads through
+    Snakemake against loopback CMR, Earthdata, datapool and orbit bucket: 6 pairs, each SLC and orbit fetched once."""
+    from inputs_support import EDL_PASS, EDL_USER, STANDIN, edl_env, synthetic_poeorb_for
+
+    if not ss.FRAME_9847.is_file():
+        pytest.skip("shared test data not available")
+    lb = loopback.Loopback()
+    try:
+        records = [ss.umm_from_feature(f) for f in ss.load_features(ss.FRAME_9847)]
+        token = loopback.install_earthdata(lb, EDL_USER, EDL_PASS)
+        payload = STANDIN.read_bytes()
+        served = {}
+        for i, rec in enumerate(records):
+            scene = rec["umm"]["GranuleUR"].rsplit("-", 1)[0]
+            if "20240301" <= scene[17:25] <= "20240408":
+                md5, size = lb.add_file(
+                    loopback.DATAPOOL_HOST, loopback.datapool_path(scene), payload, auth=token
+                )
+                records[i] = loopback.umm_set_size_md5(rec, size, md5)
+                served[scene] = size
+        assert len(served) == 4
+        ss.install_cmr_search(lb, records)
+        orbit_files = []
+        for scene in served:
+            name, text = synthetic_poeorb_for(scene[17:25])
+            (tmp_path / name).write_text(text)
+            orbit_files.append(tmp_path / name)
+        loopback.install_orbit_bucket(lb, orbit_files)
+
+        cfg = ss.stack_config(tmp_path, lb.base_url, **STACK_4)
+        cfg["downloads"].update(slc_base_url=lb.base_url, orbit_base_url=lb.base_url, retries=1)
+        cfg_path = tmp_path / "stack.yaml"
+        cfg_path.write_text(yaml.safe_dump(cfg))
+        rc, msg, err = _main(["--config", str(cfg_path)])
+        assert rc == 0, err
+        tsv = tmp_path / "results" / "stack" / "pairs.tsv"
+        pairs = pair_list.read_pairs_tsv(str(tsv))
+        assert len(pairs) == 6 and {
+            s for p in pairs for s in p["reference_scenes"] + p["secondary_scenes"]
+        } == set(served)
+        lb.log.clear()
+        targets = [f"cache/slc/{s}.zip" for s in served] + [f"cache/orbits/{s}.EOF" for s in served]
+        targets += [f"results/{p['name']}/pair.json" for p in pairs]
+        env = {
+            **os.environ,
+            **edl_env(tmp_path),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
+        cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
+        cmd += ["--cores", "2", *targets]
+        cfg["results_dir"], cfg["cache_dir"] = "results", "cache"  # relative to -d, as the targets are
+        cfg_path.write_text(yaml.safe_dump(cfg))
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+        slc_gets = {s: lb.count(loopback.DATAPOOL_HOST, s, method="GET") for s in served}
+        eof_gets = {p: n for p, n in lb.paths(loopback.ORBIT_HOST).items() if p.endswith(".EOF")}
+        print(f"\nSLC GETs per scene: {slc_gets}\nEOF GETs per file: {eof_gets}")
+        print(f"CMR searches: {lb.count(loopback.CMR_HOST)} (one per pair check)")
+        assert all(n == 1 for n in slc_gets.values())
+        assert len(eof_gets) == 4 and all(n == 1 for n in eof_gets.values())
+        assert lb.count(loopback.CMR_HOST) == 6
+        for p in pairs:
+            assert (tmp_path / "results" / p["name"] / "pair.json").is_file()
+        for s, size in served.items():
+            assert (tmp_path / "cache" / "slc" / f"{s}.zip").stat().st_size == size
+    finally:
+        lb.close()
