@@ -271,7 +271,8 @@ def test_planning_reads_the_tsv_offline_and_stops_when_it_is_missing_or_stale(cm
         if len(parts) == 2 and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
     scenes = {s for p in pairs for s in p["reference_scenes"] + p["secondary_scenes"]}
-    assert counts["check_pair"] == len(pairs) > len(scenes) / 2
+    assert len(pairs) == len(_independent_date_pairs("2023-01-01", "2023-03-31")) == 15 and len(scenes) == 7
+    assert counts["check_pair"] == len(pairs)
     assert counts["download_slc"] == counts["download_orbit"] == len(scenes)  # one per scene, not per pair
     assert counts["download_dem"] == 1  # one per frame
 
@@ -357,3 +358,27 @@ def test_a_four_date_stack_checks_six_pairs_and_downloads_each_scene_once(tmp_pa
             assert (tmp_path / "cache" / "slc" / f"{s}.zip").stat().st_size == size
     finally:
         lb.close()
+
+
+def test_demo_stack_generator_makes_one_track_of_n_dates(tmp_path):
+    """`synth.generate_stack`: every scene once (zip + EOF), one DEM, baselines growing by the step."""
+    from gunw_workflow import s1_ids
+    from gunw_workflow.demo import synth
+    from gunw_workflow.layout import DemoDir
+
+    ids = [
+        "S1A_IW_SLC__1SDV_20200113T015202_20200113T015205_030176_037499_8C2B",
+        "S1A_IW_SLC__1SDV_20200101T015202_20200101T015205_030001_036EA1_5E1A",
+        "S1A_IW_SLC__1SDV_20191220T015202_20191220T015205_029826_0368A9_1B2C",
+    ]
+    small = {"bursts": 2, "lines_per_burst": 200, "samples_per_burst": 200, "overlap_lines": 40}
+    summaries = synth.generate_stack(tmp_path, ids, baseline_step_m=250.0, **small)
+    d = DemoDir(tmp_path)
+    assert sorted(p.name for p in Path(d.slc_dir).glob("*.zip")) == sorted(f"{s}.zip" for s in ids)
+    assert len(list(Path(d.orbits).glob("*.EOF"))) == 3
+    assert all(Path(p).is_file() for p in (d.dem, d.dem + ".xml", d.water_mask))
+    assert list(summaries) == ids[1:]  # each earlier date paired with the latest one
+    offsets = [summaries[s]["orbit"]["secondary_orbit_offset_m"] for s in ids[1:]]
+    baselines = [summaries[s]["orbit"]["perpendicular_baseline_m"] for s in ids[1:]]
+    assert offsets == [250.0, 500.0] and abs(baselines[1]) > abs(baselines[0]) > 100
+    assert {s1_ids.parse(s).track for s in ids} == {4}
