@@ -56,7 +56,9 @@ from gunw_workflow.inputs import stack as frame_stack
 
 try:
     PAIRS = pair_list.pairs_from_config(
-        frame_stack.config_with_stack(config, workflow.overwrite_configfiles or ())
+        frame_stack.config_with_stack(
+            config, workflow.overwrite_configfiles or (), workflow.is_main_process
+        )
     )
 except frame_stack.StackError as exc:
     raise WorkflowError(str(exc))

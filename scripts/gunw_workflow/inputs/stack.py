@@ -85,8 +85,9 @@ def _date(key: str, text: str) -> dt.date:
         raise StackError(f"stack.{key} {text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def check_settings(cfg: dict) -> list[str]:
-    """Problems of the stack section found without the network (one line each, with the fix)."""
+def check_settings(cfg: dict, check_frames: bool = True) -> list[str]:
+    """Problems of the stack section found without the network (one line each, with the fix); the frame ids
+    only with ``check_frames`` (it loads the 27,563-row frame table)."""
     from gunw_workflow.inputs import frames
 
     st = cfg["stack"]
@@ -116,7 +117,7 @@ def check_settings(cfg: dict) -> list[str]:
         )
     if len(set(st["frame_ids"])) != len(st["frame_ids"]):
         problems.append("stack.frame_ids lists a frame twice; list each frame once")
-    for fid in dict.fromkeys(st["frame_ids"]):
+    for fid in dict.fromkeys(st["frame_ids"]) if check_frames else ():
         if not frames.exists(fid):
             ids = frames.frame_table().keys()
             problems.append(
@@ -334,10 +335,10 @@ def compare(old: list[dict], new: list[dict]) -> dict[str, list[str]]:
 
 
 # ------------------------------------------------------------------------------------------ the workflow side
-def config_with_stack(cfg: dict, configfiles=()) -> dict:
+def config_with_stack(cfg: dict, configfiles=(), check_frames: bool = True) -> dict:
     """``cfg`` with the stack TSV's pairs appended to ``pairs`` (the Snakefile plans from it, offline).
     Raises StackError when the stack is set but its TSV is missing or was enumerated with other settings."""
-    problems = check_settings(cfg)
+    problems = check_settings(cfg, check_frames)
     if problems:
         raise StackError("; ".join(problems))
     if not active(cfg):
