@@ -382,3 +382,14 @@ def test_demo_stack_generator_makes_one_track_of_n_dates(tmp_path):
     baselines = [summaries[s]["orbit"]["perpendicular_baseline_m"] for s in ids[1:]]
     assert offsets == [250.0, 500.0] and abs(baselines[1]) > abs(baselines[0]) > 100
     assert {s1_ids.parse(s).track for s in ids} == {4}
+
+
+def test_extending_a_stack_changes_no_existing_products_record():
+    """The stack settings are not product provenance: a later `end` must not re-package the existing pairs."""
+    from gunw_workflow.product import provenance
+
+    pair = {"reference_scenes": ["a"], "secondary_scenes": ["b"], "frame_id": 9847}
+    before = config.with_defaults({"stack": {**FULL, "end": "2023-06-30"}})
+    after = config.with_defaults({"stack": {**FULL, "end": "2023-12-31"}})
+    record = [provenance.to_json(provenance.for_pair(provenance.shared(c), pair)) for c in (before, after)]
+    assert record[0] == record[1] and "stack" not in provenance.shared(after)

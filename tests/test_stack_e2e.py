@@ -1,6 +1,6 @@
-"""A frame stack end to end through the ISCE2 double: 4 dates of frame 9847 enumerated from the recorded ASF
-results (6 pairs), processed from loopback search, SLC and orbit servers into 6 validated GUNWs, each date's SLC
-and orbit downloaded once.
+"""A frame stack end to end through the ISCE2 double: dates of frame 9847 enumerated from the recorded ASF results,
+3 dates (3 pairs) processed from loopback search, SLC and orbit servers into validated GUNWs, then the stack
+extended to 4 dates (6 pairs): only the 3 new pairs run; each date's SLC and orbit is downloaded once.
 
 The scene ids, ASF metadata and frame are the recorded ones; the SLC bodies (4-8 GB each, never recorded) are
 stand-ins as in the other download tests, here synthetic SAFEs made for those ids by the demo generator
@@ -82,51 +82,73 @@ def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path)
                 "slc_base_url": lb.base_url,
                 "orbit_base_url": lb.base_url,
             },
-            "stack": STACK_4,
         }
         cfg_path = tmp_path / "stack.yaml"
-        cfg_path.write_text(yaml.safe_dump(cfg))
         env = {
             **os.environ,
             **edl_env(tmp_path),
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         }
-        gunw = [sys.executable, "-m", "gunw_workflow.cli", "enumerate-stack", "--config", str(cfg_path)]
-        enum = subprocess.run(gunw, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-        assert enum.returncode == 0, enum.stderr[-3000:]
-        pairs = pair_list.read_pairs_tsv(str(tmp_path / "results" / "stack" / "pairs.tsv"))
-        assert len(pairs) == 6
-        assert {s for p in pairs for s in p["reference_scenes"] + p["secondary_scenes"]} == set(scenes)
-
-        lb.log.clear()
         cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
         cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
         cmd += ["--cores", "2"]
+
+        def enumerate_until(end: str) -> list[dict]:
+            cfg["stack"] = {**STACK_4, "end": end}
+            cfg_path.write_text(yaml.safe_dump(cfg))
+            gunw = [sys.executable, "-m", "gunw_workflow.cli", "enumerate-stack", "--config", str(cfg_path)]
+            enum = subprocess.run(gunw, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert enum.returncode == 0, enum.stderr[-3000:]
+            return pair_list.read_pairs_tsv(str(tmp_path / "results" / "stack" / "pairs.tsv"))
+
+        def run(extra=()) -> subprocess.CompletedProcess:
+            proc = subprocess.run(cmd + list(extra), env=env, capture_output=True, text=True, timeout=3000)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+            return proc
+
+        # the stack until 2024-03-27: 3 dates, 3 pairs
+        first = enumerate_until("2024-03-27")
+        assert len(first) == 3
+        lb.log.clear()
         t0 = time.monotonic()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3000)
-        wall = time.monotonic() - t0
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+        run()
+        wall_first = time.monotonic() - t0
+
+        # extended to 2024-04-08: the 3 pairs of the new date are added, the first 3 are neither renamed nor re-run
+        pairs = enumerate_until("2024-04-08")
+        assert len(pairs) == 6
+        assert all(
+            {k: v for k, v in p.items() if k != "_origin"}
+            in [{k: v for k, v in q.items() if k != "_origin"} for q in pairs]
+            for p in first
+        )
+        plan = run(["-n"])
+        planned = plan.stdout + plan.stderr
+        for p in first:
+            assert f"pair={p['name']}" not in planned  # no job of an existing pair (only the run's report)
+        for p in pairs[:3]:
+            assert p["name"].startswith("F9847_20240408_") and f"results/{p['name']}/pair.json" in planned
+        t0 = time.monotonic()
+        run()
+        wall_second = time.monotonic() - t0
 
         for p in pairs:
             assert (tmp_path / "results" / p["name"] / "product" / "validated.ok").is_file()
         assert len(list((tmp_path / "results" / "products").glob("*/*.nc"))) == 6
         slc_gets = {s[17:25]: lb.count(loopback.DATAPOOL_HOST, s, method="GET") for s in scenes}
         eof_gets = {
-            p.rsplit("/", 1)[1][:60]: n
-            for p, n in lb.paths(loopback.ORBIT_HOST).items()
-            if p.endswith(".EOF")
+            p.rsplit("/", 1)[1]: n for p, n in lb.paths(loopback.ORBIT_HOST).items() if p.endswith(".EOF")
         }
         searches = lb.count(loopback.CMR_HOST)
-        print(f"\nstack run: {wall:.0f} s wall, 6 pairs; SLC GETs per date {slc_gets}; EOF GETs {eof_gets}; ")
-        print(f"CMR searches {searches}")
+        print(f"\nstack run: {wall_first:.0f} s (3 pairs) + {wall_second:.0f} s (3 added pairs) wall")
+        print(f"SLC GETs per date {slc_gets}\nEOF GETs {eof_gets}\nCMR searches by the checks {searches}")
         assert list(slc_gets.values()) == [1, 1, 1, 1]
         assert len(eof_gets) == 4 and set(eof_gets.values()) == {1}
         assert searches == 6  # one metadata search per pair check
 
-        # a second run has nothing to do; extending the stack later plans only the new pairs (test_stack.py)
         lb.log.clear()
-        again = subprocess.run(cmd + ["-n"], env=env, capture_output=True, text=True, timeout=600)
-        assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+        again = run(["-n"])
+        assert "Nothing to be done" in again.stdout + again.stderr
         assert lb.log == []
     finally:
         lb.close()
