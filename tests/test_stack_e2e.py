@@ -126,7 +126,8 @@ def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path)
         planned = plan.stdout + plan.stderr
         for p in first:
             assert f"pair={p['name']}" not in planned  # no job of an existing pair (only the run's report)
-        for p in pairs[:3]:
+        assert pairs[:3] == first  # rows are oldest first: the new date's pairs are appended
+        for p in pairs[3:]:
             assert p["name"].startswith("F9847_20240408_") and f"results/{p['name']}/pair.json" in planned
         t0 = time.monotonic()
         run()

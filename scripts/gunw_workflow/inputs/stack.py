@@ -243,7 +243,7 @@ def enumerate_frame(frame, df, st: dict) -> list[dict]:
                 for r in annual
                 if r["temporal_baseline_days"] <= st["annual_max_days"] and r["name"] not in names
             ]
-    return sorted(rows, key=lambda r: (r["ref_date"], r["sec_date"]), reverse=True)
+    return rows
 
 
 def enumerate_stack(cfg: dict, policy=None) -> list[dict]:
@@ -286,7 +286,10 @@ def enumerate_stack(cfg: dict, policy=None) -> list[dict]:
                 f"{st['min_temporal_baseline_days']} days apart; lower stack.min_temporal_baseline_days"
             )
         rows += frame_rows
-    return rows
+    # Oldest first, so a later `end` appends rows: the workflow ties each scene's download to the first pair
+    # that lists it (common.smk FIRST_PAIR), and a new first pair would re-run the download and all after it.
+    order = {fid: i for i, fid in enumerate(st["frame_ids"])}
+    return sorted(rows, key=lambda r: (r["ref_date"], r["sec_date"], order[r["frame_id"]]))
 
 
 # ------------------------------------------------------------------------------------------------- the TSV
