@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "credentials": ("gunw_workflow.inputs.credentials", "which Earthdata credentials would be used"),
     "fetch": ("gunw_workflow.inputs.http_fetch", "one verified, retried download"),
     "pairs": ("gunw_workflow.pair_list", "the pair list a config describes"),
+    "enumerate-stack": (
+        "gunw_workflow.inputs.stack",
+        "frame stack (frames + date range) -> reviewable pair TSV (s1_frame_enumerator)",
+    ),
     "scene-id": ("gunw_workflow.s1_ids", "fields of a Sentinel-1 scene id"),
     # topsApp stage
     "stage-scenes": ("gunw_workflow.topsapp.stage_scenes", "orbits + SAFE paths into <pair>/inputs/"),

@@ -16,6 +16,7 @@ stray path literals). Paths are plain strings so that the same methods give Snak
     <results_dir>/products/<id>/<id>.{nc,json,png}  the delivered, ARIA-named copy of every valid product
     <results_dir>/isce2_topsapp_config.yaml     the config the reference-style command line wrote
     <results_dir>/report/                       benchmarks.png, stack.png, stack.html, summaries.txt (all pairs)
+    <results_dir>/stack/pairs.tsv               the enumerated frame-stack pairs (gunw enumerate-stack)
     <cache_dir>/slc/<scene>.zip, orbits/<scene>.EOF(.json), dem/<key>/..., water_mask/<key>/..., aux_cal/,
                static/, logs/<rule>/<key>.log   shared by every pair
                bursts/data/<burst>.tiff, bursts/metadata/<slc>_<pol>.xml, bursts/safe/<date key>.SAFE (+ .json)
@@ -344,6 +345,11 @@ class RunLayout:
     def cli_config(self) -> str:
         """The config `isce2_topsapp` (reference_cli) wrote for its run: `snakemake --configfile` repeats it."""
         return _join(self.results_dir, "isce2_topsapp_config.yaml")
+
+    @property
+    def stack_pairs_tsv(self) -> str:
+        """The pair list `gunw enumerate-stack` writes for a `stack:` config (the default of stack.pairs_tsv)."""
+        return _join(self.results_dir, "stack", "pairs.tsv")
 
     @property
     def run_lock(self) -> str:

@@ -56,8 +56,17 @@ except config_errors.ConfigProblems as exc:
     raise WorkflowError(str(exc))
 validate(config, "../schemas/config.schema.yaml")
 
+# A `stack:` plans from the TSV `gunw enumerate-stack` wrote (offline); missing or stale, planning stops here.
+from gunw_workflow.inputs import stack as frame_stack
+
 try:
-    PAIRS = pair_list.pairs_from_config(config)
+    PAIRS = pair_list.pairs_from_config(
+        frame_stack.config_with_stack(
+            config, workflow.overwrite_configfiles or (), workflow.is_main_process
+        )
+    )
+except frame_stack.StackError as exc:
+    raise WorkflowError(str(exc))
 except pair_list.PairConfigError as exc:
     raise WorkflowError(f"Invalid config: {exc}")
 # The submitting process checks every pair once; the jobs it spawns (local subprocesses, SLURM jobs) re-read the

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -118,6 +119,46 @@ def generate_pair(
     summary = truth.summary(m, d, grid, phase, data_snwe, footprints, zips, eof_files)
     truth.write_summary(summary, Path(d.truth_json))
     return summary
+
+
+def generate_stack(
+    outdir, scene_ids: list[str], baseline_step_m: float = 300.0, **options
+) -> dict[str, dict]:
+    """N dates of one track: SAFE zips and EOFs of every scene under ``outdir`` (``slc/``, ``orbits/``) and the
+    DEM of the latest date's pair. The latest date is the reference trajectory; date k before it flies it
+    displaced by ``k * baseline_step_m``, so every two dates have a non-zero perpendicular baseline. Each earlier
+    date is made by ``generate_pair`` (latest, that date) in its own directory under ``outdir/pairs/``; the
+    latest date's files come from the first of them. Returns each pair's summary by secondary id."""
+    from gunw_workflow import s1_ids
+
+    outdir = Path(outdir)
+    ids = sorted(scene_ids, key=lambda s: s1_ids.parse(s).start, reverse=True)
+    if len(ids) < 2:
+        raise ValueError("a stack needs at least two scene ids")
+    d = DemoDir(outdir)
+    summaries = {}
+    for k, secondary in enumerate(ids[1:], start=1):
+        pair_dir = outdir / "pairs" / secondary
+        summaries[secondary] = generate_pair(
+            pair_dir, ids[0], secondary, secondary_orbit_offset_m=k * baseline_step_m, **options
+        )
+        src = DemoDir(pair_dir)
+        wanted = [secondary] if k > 1 else [ids[0], secondary]
+        Path(d.slc_dir).mkdir(parents=True, exist_ok=True)
+        for scene_id in wanted:
+            os.replace(src.slc(scene_id), d.slc(scene_id))
+        Path(d.orbits).mkdir(parents=True, exist_ok=True)
+        for name in summaries[secondary]["orbit"]["eof_files"]:
+            target = Path(d.orbits) / name
+            if not target.exists():
+                os.replace(Path(src.orbits) / name, target)
+        if k == 1:
+            for path in (d.dem, d.water_mask):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            for ext in ("", ".xml", ".vrt"):
+                os.replace(src.dem + ext, d.dem + ext)
+            os.replace(src.water_mask, d.water_mask)
+    return summaries
 
 
 def main(argv=None) -> int:

@@ -17,6 +17,7 @@ ENV = "GUNW_PRODUCT_PROVENANCE"
 NOT_PROVENANCE = (
     "pairs",
     "pairs_tsv",
+    "stack",  # which pairs a frame stack has; each product records its own pair
     "reference_scenes",
     "secondary_scenes",
     "reference_date",

@@ -1,0 +1,157 @@
+"""A frame stack end to end through the ISCE2 double: dates of frame 9847 enumerated from the recorded ASF results,
+3 dates (3 pairs) processed from loopback search, SLC and orbit servers into validated GUNWs, then the stack
+extended to 4 dates (6 pairs): only the 3 new pairs run; each date's SLC and orbit is downloaded once.
+
+The scene ids, ASF metadata and frame are the recorded ones; the SLC bodies (4-8 GB each, never recorded) are
+stand-ins as in the other download tests, here synthetic SAFEs made for those ids by the demo generator
+(``synth.generate_stack``: one track, 300 m baseline steps), with their EOFs. The synthetic data cover a small
+part of the frame; the product grid is still the frame's GUNW footprint (docs/inputs.md §4), so
+``min_frame_coverage`` keeps its default (the recorded footprints cover the frame) and the grid is mostly fill.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import loopback
+import stack_support as ss
+from gunw_workflow import pair_list
+from gunw_workflow.demo import synth
+
+REPO = Path(__file__).resolve().parent.parent
+STACK_4 = {"frame_ids": [9847], "start": "2024-03-01", "end": "2024-04-08"}  # 4 S1A dates -> 6 pairs
+DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
+
+
+@pytest.mark.e2e
+def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path):
+    from inputs_support import EDL_PASS, EDL_USER, edl_env
+
+    if not ss.FRAME_9847.is_file():
+        pytest.skip("shared test data not available")
+    features = ss.load_features(ss.FRAME_9847)
+    scenes = sorted(
+        {f["properties"]["sceneName"] for f in features if "20240301" <= f["properties"]["sceneName"][17:25]}
+    )
+    assert len(scenes) == 4
+    demo = DEMO["demo"]
+    synth.generate_stack(
+        tmp_path / "synthetic",
+        scenes,
+        centre_lat=32.8,  # inside frame 9847 and the recorded footprints
+        centre_lon=-117.1,
+        bursts=demo["bursts"],
+        lines_per_burst=demo["lines_per_burst"],
+        samples_per_burst=demo["samples_per_burst"],
+        overlap_lines=demo["overlap_lines"],
+        orbit_margin_s=700.0,  # the ids' 30-s windows +- 10 min (the generator's data are 3 s of them)
+    )
+    synthetic = tmp_path / "synthetic"
+    lb = loopback.Loopback()
+    try:
+        token = loopback.install_earthdata(lb, EDL_USER, EDL_PASS)
+        records = [ss.umm_from_feature(f) for f in features]
+        for i, rec in enumerate(records):
+            scene = rec["umm"]["GranuleUR"].rsplit("-", 1)[0]
+            if scene in scenes:
+                body = synthetic / "slc" / f"{scene}.zip"
+                md5, size = lb.add_file(
+                    loopback.DATAPOOL_HOST, loopback.datapool_path(scene), body, auth=token
+                )
+                records[i] = loopback.umm_set_size_md5(rec, size, md5)
+        ss.install_cmr_search(lb, records)
+        loopback.install_orbit_bucket(lb, sorted((synthetic / "orbits").glob("*.EOF")))
+
+        cfg = {
+            **{k: DEMO[k] for k in ("goldstein_filter_power", "esd_coherence_threshold", "topsapp")},
+            "estimate_ionosphere_delay": False,
+            "output_resolution": 90,
+            "results_dir": "results",
+            "cache_dir": "cache",
+            "local_inputs": {"dem": str(synthetic / "dem" / "dem.wgs84")},
+            "downloads": {
+                "retries": 1,
+                "asf_search_url": lb.base_url,
+                "slc_base_url": lb.base_url,
+                "orbit_base_url": lb.base_url,
+            },
+        }
+        cfg_path = tmp_path / "stack.yaml"
+        env = {
+            **os.environ,
+            **edl_env(tmp_path),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
+        cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
+        cmd += ["--cores", "2"]
+
+        def enumerate_until(end: str) -> list[dict]:
+            cfg["stack"] = {**STACK_4, "end": end}
+            cfg_path.write_text(yaml.safe_dump(cfg))
+            gunw = [sys.executable, "-m", "gunw_workflow.cli", "enumerate-stack", "--config", str(cfg_path)]
+            enum = subprocess.run(gunw, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert enum.returncode == 0, enum.stderr[-3000:]
+            return pair_list.read_pairs_tsv(str(tmp_path / "results" / "stack" / "pairs.tsv"))
+
+        def run(extra=()) -> subprocess.CompletedProcess:
+            proc = subprocess.run(cmd + list(extra), env=env, capture_output=True, text=True, timeout=3000)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+            return proc
+
+        # the stack until 2024-03-27: 3 dates, 3 pairs
+        first = enumerate_until("2024-03-27")
+        assert len(first) == 3
+        lb.log.clear()
+        t0 = time.monotonic()
+        run()
+        wall_first = time.monotonic() - t0
+
+        # extended to 2024-04-08: the 3 pairs of the new date are added, the first 3 are neither renamed nor re-run
+        searched = lb.count(loopback.CMR_HOST)
+        pairs = enumerate_until("2024-04-08")
+        enumeration_searches = lb.count(loopback.CMR_HOST) - searched  # the frame query (VV, VV+VH)
+        assert len(pairs) == 6
+        assert all(
+            {k: v for k, v in p.items() if k != "_origin"}
+            in [{k: v for k, v in q.items() if k != "_origin"} for q in pairs]
+            for p in first
+        )
+        plan = run(["-n"])
+        planned = plan.stdout + plan.stderr
+        for p in first:
+            assert f"pair={p['name']}" not in planned  # no job of an existing pair (only the run's report)
+        assert pairs[:3] == first  # rows are oldest first: the new date's pairs are appended
+        for p in pairs[3:]:
+            assert p["name"].startswith("F9847_20240408_") and f"results/{p['name']}/pair.json" in planned
+        t0 = time.monotonic()
+        run()
+        wall_second = time.monotonic() - t0
+
+        for p in pairs:
+            assert (tmp_path / "results" / p["name"] / "product" / "validated.ok").is_file()
+        assert len(list((tmp_path / "results" / "products").glob("*/*.nc"))) == 6
+        slc_gets = {s[17:25]: lb.count(loopback.DATAPOOL_HOST, s, method="GET") for s in scenes}
+        eof_gets = {
+            p.rsplit("/", 1)[1]: n for p, n in lb.paths(loopback.ORBIT_HOST).items() if p.endswith(".EOF")
+        }
+        searches = lb.count(loopback.CMR_HOST) - enumeration_searches
+        print(f"\nstack run: {wall_first:.0f} s (3 pairs) + {wall_second:.0f} s (3 added pairs) wall")
+        print(f"SLC GETs per date {slc_gets}\nEOF GETs {eof_gets}\nCMR searches by the checks {searches}")
+        assert list(slc_gets.values()) == [1, 1, 1, 1]
+        assert len(eof_gets) == 4 and set(eof_gets.values()) == {1}
+        assert searches == 6  # one metadata search per pair check
+
+        lb.log.clear()
+        again = run(["-n"])
+        assert "Nothing to be done" in again.stdout + again.stderr
+        assert lb.log == []
+    finally:
+        lb.close()
