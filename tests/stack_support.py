@@ -157,6 +157,7 @@ def stack_config(tmp_path: Path, url: str, **stack) -> dict:
         "results_dir": str(tmp_path / "results"),
         "cache_dir": str(tmp_path / "cache"),
         "downloads": {"retries": 0, "asf_search_url": url},
+        "download_mode": "slc",  # whole SLCs, as these tests count them (burst mode: tests/test_bursts_*.py)
         "stack": stack,
     }
 

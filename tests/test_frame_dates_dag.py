@@ -38,6 +38,7 @@ def _config(tmp_path: Path, services, pairs: list[dict]) -> Path:
     cfg = {
         "pairs": pairs,
         "min_frame_coverage": 0.5,  # the recorded single slices cover 71 % of the frame
+        "download_mode": "slc",  # whole SLCs: what this test counts (burst mode: tests/test_bursts_*.py)
         "results_dir": "results",
         "cache_dir": "cache",
         "downloads": {

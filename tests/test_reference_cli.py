@@ -205,7 +205,7 @@ def test_readme_example_dry_run_prints_the_plan_offline_and_plain_snakemake_give
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = planned_jobs(proc.stdout)
     assert "F25502_20220212_20220131" in proc.stdout
-    assert {"check_pair", "download_slc", "topsapp_preprocess", "package_gunw", "validate_gunw"} <= set(jobs)
+    assert {"check_pair", "burst_safe", "topsapp_preprocess", "package_gunw", "validate_gunw"} <= set(jobs)
     written = tmp_path / layout.RunLayout("results", "cache").cli_config
     cfg = yaml.safe_load(written.read_text())
     assert cfg["frame_id"] == 25502 and cfg["reference_scenes"] == REF

@@ -73,6 +73,7 @@ def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path)
             **{k: DEMO[k] for k in ("goldstein_filter_power", "esd_coherence_threshold", "topsapp")},
             "estimate_ionosphere_delay": False,
             "output_resolution": 90,
+            "download_mode": "slc",  # whole SLCs: what this test counts (burst mode: tests/test_bursts_*.py)
             "results_dir": "results",
             "cache_dir": "cache",
             "local_inputs": {"dem": str(synthetic / "dem" / "dem.wgs84")},
