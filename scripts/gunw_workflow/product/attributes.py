@@ -14,7 +14,7 @@ import numpy as np
 from shapely.geometry import box
 
 from gunw_workflow.product import gunw_layout as L
-from gunw_workflow.product import gunw_name
+from gunw_workflow.product import gunw_name, layers
 
 
 @dataclass
@@ -121,7 +121,8 @@ def _burst_ramps_processing_steps(run: Run) -> str:
     minus = L.layer_var("ionosphereBurstRamps").source.minus
     return (
         "ISCE2 ionosphere_shift, ion2grd; burst ionosphere merged and geocoded: "
-        f"{_file_name('ionosphereBurstRamps')} - {_file_name(minus)} (zeros -> NaN)"
+        f"{_file_name('ionosphereBurstRamps')} - {_file_name(minus)} (zeros -> NaN; NaN within "
+        f"{layers.DIFFERENCE_EDGE_PX} pixels of the data's edge)"
     )
 
 

@@ -119,8 +119,21 @@ def _full_resolution(var: L.Var, rasters: _Rasters, phase_sign: float, done: dic
     fill = np.nan if src.resample else var.fill
     value = np.where(_input_mask(src, raw, rasters, done), fill, value)
     if src.minus:
-        value = value - done[f"{src.minus}:full"]
+        value = _difference_off_the_edges(value - done[f"{src.minus}:full"])
     return value
+
+
+# Two rasters geocoded separately meet their zero borders at different pixels, so their difference within this
+# many pixels of the data's edge is the border's interpolation (up to 4.4 rad on the demo), not the signal
+# (ramps of ~0.1 rad): those pixels are left out.
+DIFFERENCE_EDGE_PX = 2
+
+
+def _difference_off_the_edges(value: np.ndarray) -> np.ndarray:
+    from scipy import ndimage
+
+    edge = ndimage.binary_dilation(~np.isfinite(value), iterations=DIFFERENCE_EDGE_PX)
+    return np.where(edge, np.nan, value)
 
 
 def _down_sample(var: L.Var, full: np.ndarray, grid: isce_io.IsceRaster, done: dict):
