@@ -44,7 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stage-dem": ("gunw_workflow.topsapp.stage_dem", "one DEM into <pair>/inputs/ with a valid ISCE header"),
     "topsapp-step": ("gunw_workflow.topsapp.run_step", "run one topsApp step and verify its outputs"),
     "steps": ("gunw_workflow.topsapp.steps", "the step table for a config, as JSON"),
-    "ionosphere": ("gunw_workflow.ionosphere.stages", "the project's ionosphere stages between ISCE2's sub-steps"),
+    "ionosphere": (
+        "gunw_workflow.ionosphere.stages",
+        "the project's ionosphere stages between ISCE2's sub-steps",
+    ),
     "topsapp-xml": ("gunw_workflow.topsapp.topsapp_xml", "render topsApp.xml for a config"),
     "resources": ("gunw_workflow.resources", "the resources every rule would request"),
     # ISCE I/O
