@@ -34,6 +34,7 @@ from pathlib import Path
 
 from gunw_workflow import config as wf_config
 from gunw_workflow import layout
+from gunw_workflow.product import gunw_name
 
 PROG = "isce2_topsapp"
 SUPPORTED_PROCESS = "gunw_slc"
@@ -47,14 +48,7 @@ CONFIG_KEYS = (
     "secondary_date",
     "frame_id",
     "min_frame_coverage",
-    "estimate_ionosphere_delay",
-    "compute_solid_earth_tide",
-    "output_resolution",
-    "unfiltered_coherence",
-    "goldstein_filter_power",
-    "dense_offsets",
-    "wrapped_phase_layer",
-    "esd_coherence_threshold",
+    *gunw_name.PRODUCT_OPTION_KEYS,  # the product options: the reference's names, as the config's
     "bucket",
     "bucket_prefix",
     "results_dir",
