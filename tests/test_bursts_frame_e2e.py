@@ -4,7 +4,7 @@ rule and assembled into one SAFE per date with burst2safe, and the unchanged sta
 rules (ISCE2 double) make a product that ``validate_gunw`` passes.
 
 Data, as in tests/test_stack_e2e.py: the scene ids, ASF metadata and frame are the recorded ones (frame 9847,
-track 71); the SLC bodies are synthetic SAFEs the demo generator makes for those ids at 32.8 N, 117.1 W (inside
+track 64); the SLC bodies are synthetic SAFEs the demo generator makes for those ids at 32.8 N, 117.1 W (inside
 the frame), here with 2,100 samples per burst (burst2safe needs lines wider than 2,048 samples,
 docs/inputs.md section 9). The burst service's catalogue holds exactly the bursts cut from those SAFEs
 (``burst_service.cut_demo_safe``: the synthetic bursts' own footprints, ESA-style burst ids from their ANX
@@ -36,7 +36,7 @@ from gunw_workflow.demo import synth
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
-DATES = ("20240301", "20240313")  # two S1A dates of frame 9847 in the recorded results
+DATES = ("20240303", "20240315")  # two S1A dates of frame 9847 in the recorded results
 SAMPLES = 2100
 
 pytestmark = pytest.mark.e2e
@@ -135,22 +135,23 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
             for role in ("reference", "secondary")
         }
         assert ids["reference"] == ids["secondary"]
+        # topsApp read the burst2safe SAFEs of the shared cache (one per date), not an SLC
+        xml = (pair_dir / "topsapp" / "topsApp.xml").read_text()
+        for role in ("reference", "secondary"):
+            safe = tmp_path / "cache" / "bursts" / "safe" / f"{doc['bursts'][role]['key']}.SAFE"
+            assert safe.is_dir() and f"['{safe}']" in xml
 
-        # each burst TIFF and metadata XML of the needed bursts fetched exactly once; no SLC zip requested
-        needed = {
-            b["url"].split(burst_service.BURST_HOST, 1)[1]
-            for role in ("reference", "secondary")
-            for b in doc["bursts"][role]["bursts"]
-        }
-        needed |= {
-            b["metadata_url"].split(burst_service.BURST_HOST, 1)[1]
-            for role in ("reference", "secondary")
-            for b in doc["bursts"][role]["bursts"]
-        }
+        # each needed burst TIFF fetched exactly once, and each date's metadata XML (the extractor's combined XML
+        # of one SLC + polarisation, the same at every burst URL: the download layer fetches it once per SLC, from
+        # the first burst's URL) exactly once; no SLC zip requested
+        bursts_of = {role: doc["bursts"][role]["bursts"] for role in ("reference", "secondary")}
+        needed = {b["url"].split(burst_service.BURST_HOST, 1)[1] for bs in bursts_of.values() for b in bs}
+        needed |= {bs[0]["metadata_url"].split(burst_service.BURST_HOST, 1)[1] for bs in bursts_of.values()}
         counts = Counter(
             r["path"] for r in lb.log if r["host"] == burst_service.BURST_HOST and r["method"] == "GET"
         )
         assert set(counts) == needed and set(counts.values()) == {1}, counts
+        assert sum(p.endswith(".xml") for p in counts) == 2  # one SLC per date
         assert sum(p.endswith(".tiff") for p in counts) == 2 * demo["bursts"]
         assert lb.count(loopback.DATAPOOL_HOST) == 0
         assert not [r for r in lb.log if r["path"].endswith(".zip")]
