@@ -155,7 +155,8 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
         assert sum(p.endswith(".tiff") for p in counts) == 2 * demo["bursts"]
         assert lb.count(loopback.DATAPOOL_HOST) == 0
         assert not [r for r in lb.log if r["path"].endswith(".zip")]
-        burst_searches = lb.count(loopback.CMR_HOST, method="POST")
+        searches = lb.count(loopback.CMR_HOST, method="POST")
+        assert searches == 3  # the check: one SLC metadata search, one burst search per date
 
         # provenance: input_bursts listed; L1InputGranules stays the SLC ids
         (nc_path,) = list((tmp_path / "results" / "products").glob("*/*.nc"))
@@ -173,7 +174,7 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
         print(
             f"\nburst-mode pair: {wall:.0f} s wall; burst GETs {len(counts)} "
             f"({sum(p.endswith('.tiff') for p in counts)} tiff, {sum(p.endswith('.xml') for p in counts)} xml), "
-            f"each once; SLC zip requests 0; CMR searches {burst_searches}"
+            f"each once; SLC zip requests 0; CMR searches {searches}"
         )
     finally:
         lb.close()
