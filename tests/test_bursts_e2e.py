@@ -34,7 +34,7 @@ def _config(tmp_path, inputs, slc_dir, name) -> str:
     cfg["results_dir"] = str(tmp_path / f"results_{name}")
     cfg["cache_dir"] = str(tmp_path / f"cache_{name}")
     cfg["download_mode"] = "slc"
-    cfg["estimate_ionosphere_delay"] = False  # the SAFEs are what differs; the ionosphere is tested in test_e2e_*
+    cfg["estimate_ionosphere_delay"] = False  # the SAFEs differ, not the ionosphere (test_e2e_*)
     cfg["local_inputs"].update(
         slc_dir=str(slc_dir),
         orbit_dir=str(inputs / "orbits"),
