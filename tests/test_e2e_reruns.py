@@ -137,7 +137,8 @@ def test_killed_run_is_finished_by_rerun_incomplete(geocoded):
     assert planned_jobs(final.stdout) == {}, final.stdout
 
 
-FROM_MERGE = ["topsapp_mergebursts", *FROM_FILTER]
+# the merged interferogram changes grid: the ionosphere is interpolated onto it again (docs/ionosphere.md)
+FROM_MERGE = ["topsapp_mergebursts", "ion_merge", "ion_ramps_merge", *FROM_FILTER]
 
 
 def _demo_variant(path: Path, keep: bool, range_looks: int = 8) -> Path:
