@@ -72,7 +72,7 @@ def test_netcdf_driver_opens_every_layer_in_epsg4326(product):
         if "character" not in desc  # productBoundingBox, the OGR layer
     }
     assert set(listed) == set(layers), "GDAL's subdatasets are not the file's layers"
-    assert len(layers) == 5 + 5 + 1 + 2  # data, cubes, ionosphere, two tides
+    assert len(layers) == 5 + 5 + 2 + 2  # data, cubes, ionosphere and its burst ramps, two tides
     for sub, shape in layers.items():
         ds = gdal.Open(f'NETCDF:"{product}":{sub}')
         assert ds.GetDriver().ShortName == "netCDF", sub
