@@ -21,7 +21,10 @@ $(BIN)/snakemake: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "numpy==$(NUMPY_PIN)" setuptools wheel
-	$(BIN)/pip install --quiet --no-build-isolation "gdal==$$(gdal-config --version)"
+	$(BIN)/pip install --quiet --no-build-isolation --no-cache-dir --force-reinstall --no-deps "gdal==$$(gdal-config --version)"
+	@$(BIN)/python -c "from osgeo import gdal_array" 2>/dev/null || { \
+		echo "ERROR: GDAL's Python bindings were built without numpy (osgeo.gdal_array is missing): remove $(VENV) and re-run" >&2; \
+		exit 2; }
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
