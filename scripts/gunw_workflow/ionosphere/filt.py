@@ -12,7 +12,6 @@ mean before the final smoothing, which removes ISCE's edge artefacts (docs/ionos
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from gunw_workflow.ionosphere.surface import coherence_weight, fit_surface
 
@@ -35,6 +34,8 @@ def _odd(v: float) -> int:
 
 
 def _conv(a: np.ndarray, k: np.ndarray) -> np.ndarray:
+    from scipy import signal  # here, not at the top: scipy.signal costs ~2 s of start-up for every ion job
+
     return signal.fftconvolve(a, k, mode="same")
 
 

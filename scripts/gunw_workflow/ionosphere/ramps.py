@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.interpolate import interp1d
 
 from gunw_workflow.ionosphere.surface import multilook_mean
 from gunw_workflow.isce_io.headers import properties, raster_header
@@ -126,6 +125,8 @@ def resample_looks(
     """A multilooked raster (``data_looks`` = range, azimuth looks) on the grid of other looks, as ISCE's
     interpolateDifferentNumberOfLooks: output pixel centres located in input pixels, cubic along range then
     azimuth, extrapolated at the edges."""
+    from scipy.interpolate import interp1d  # not at the top: start-up of every ion job
+
     (rl, al), (irl, ial) = looks, data_looks
     li, wi = data.shape
     cols = np.arange(width) * rl / irl + (rl - irl) / (2.0 * irl)

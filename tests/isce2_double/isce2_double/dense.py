@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from scipy import ndimage, signal
 
 from . import isceio
 from .context import Context
@@ -89,6 +88,8 @@ def chip_offset(ref: np.ndarray, sec: np.ndarray, li: int, sj: int, half: tuple,
     """Ampcor-like offset at (li, sj): normalised cross-correlation of the detected reference chip
     (2*half lines x samples) over the secondary search area (+- search); returns (down, across, snr), offsets
     = secondary position - reference position in pixels, (0, 0, 0) when no peak is found."""
+    from scipy import signal
+
     (hh, hw), (sh, sw) = half, search
     m = np.abs(ref[li - hh : li + hh, sj - hw : sj + hw]).astype(float)
     s = np.abs(sec[li - hh - sh : li + hh + sh, sj - hw - sw : sj + hw + sw]).astype(float)
@@ -146,6 +147,8 @@ def step_denseoffsets(ctx: Context) -> None:
 
 
 def step_filteroffsets(ctx: Context) -> None:
+    from scipy import ndimage
+
     app = ctx.app
     if not app["do_dense_offsets"]:
         return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from scipy.interpolate import CubicHermiteSpline
 
 A = 6378137.0
 E2 = 0.0066943799901
@@ -45,6 +44,8 @@ class Orbit:
     """Hermite interpolation of state vectors; times as seconds since ``epoch``."""
 
     def __init__(self, vectors: list, epoch: dt.datetime | None = None):
+        from scipy.interpolate import CubicHermiteSpline
+
         vectors = sorted(vectors, key=lambda v: v[0])
         self.epoch = epoch or vectors[0][0]
         self.t = np.array([(v[0] - self.epoch).total_seconds() for v in vectors])

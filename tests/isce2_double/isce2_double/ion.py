@@ -13,8 +13,6 @@ import os
 import shutil
 
 import numpy as np
-from scipy import ndimage
-from scipy.interpolate import interp1d
 
 from . import isceio, proc, swathxml
 from .context import Context, ml_coords, read_slc, valid_mask
@@ -62,6 +60,8 @@ def _subband_ifgs(refs: list[dict], coregs: list[dict]) -> dict:
 
 def _first_stage(sdir: str, full: np.ndarray, fa: int, fr: int):
     """ion/<band>/merged/<fr>rlks_<fa>alks: multilooked and unwrapped at the first-stage looks."""
+    from scipy import ndimage
+
     ml1 = proc.multilook(full, fa, fr).astype(np.complex64)
     isceio.write_image(
         os.path.join(sdir, "topophase.flat"),
@@ -154,6 +154,8 @@ def _grd2ion() -> None:
 
 def _filt_gaussian(ctx: Context) -> None:
     """ion/ion_cal/filt.ion: NaN-free box filter of the raw estimate (stand-in for the adaptive Gaussian)."""
+    from scipy import ndimage
+
     weight, raw = isceio.read_image(os.path.join("ion", "ion_cal", "raw_no_projection.ion"))
     valid = weight > 0
     win = max(1, min(int(ctx.app["ion_filt_min"]), min(raw.shape)))
@@ -182,6 +184,8 @@ def _ionosphere_shift() -> None:
 def _ion2grd(ctx: Context) -> None:
     """ion/ion_burst/IW<n>/burst_NN.ion: filt.ion at each burst's full-resolution pixels plus the phase of the
     ionospheric azimuth shift, a ramp along the burst (FLOAT, the burst's size)."""
+    from scipy.interpolate import interp1d
+
     ia, ir = int(ctx.app["ion_azimuth_looks"]), int(ctx.app["ion_range_looks"])
     _, filt = isceio.read_image(os.path.join("ion", "ion_cal", "filt.ion"))
     _, shift = isceio.read_image(os.path.join("ion", "ion_cal", "azshift.ion"))
@@ -262,6 +266,8 @@ def step_ion(ctx: Context) -> None:
 
 def write_merged_ion(ctx: Context, box) -> None:
     """merged/topophase.ion: filt.ion band 2 interpolated from the ion look grid to the ifg look grid."""
+    from scipy import ndimage
+
     alks, rlks = ctx.looks()
     ia, ir = int(ctx.app["ion_azimuth_looks"]), int(ctx.app["ion_range_looks"])
     filt = isceio.read_image("ion/ion_cal/filt.ion")[1]

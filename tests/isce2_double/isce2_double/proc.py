@@ -7,7 +7,6 @@ injected truth of a synthetic pair) without being a real SAR processor.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 
 def multilook(a: np.ndarray, alks: int, rlks: int) -> np.ndarray:
@@ -30,6 +29,8 @@ def coherence(s1: np.ndarray, s2: np.ndarray, alks: int, rlks: int) -> tuple[np.
 
 def box_coherence(s1: np.ndarray, s2: np.ndarray, size: int = 5) -> np.ndarray:
     """Full-resolution coherence from a sliding box (burst .cor band 2)."""
+    from scipy import ndimage
+
     ifg = s1 * np.conj(s2)
     re = ndimage.uniform_filter(ifg.real, size)
     im = ndimage.uniform_filter(ifg.imag, size)
@@ -44,6 +45,8 @@ def box_coherence(s1: np.ndarray, s2: np.ndarray, size: int = 5) -> np.ndarray:
 def smooth_complex(ifg: np.ndarray, strength: float) -> np.ndarray:
     """Light stand-in for the Goldstein filter: box-smooth the unit phasor, keep the amplitude.
     Window grows with the filter strength (0 -> no filtering)."""
+    from scipy import ndimage
+
     size = 1 + 2 * int(round(2 * max(strength, 0.0)))
     valid = ifg != 0
     if size <= 1:
@@ -58,6 +61,8 @@ def smooth_complex(ifg: np.ndarray, strength: float) -> np.ndarray:
 
 def phase_sigma(ifg: np.ndarray, size: int = 5) -> np.ndarray:
     """Phase-sigma-like coherence: magnitude of the mean unit phasor in a box (0 where no data)."""
+    from scipy import ndimage
+
     valid = ifg != 0
     ph = np.where(valid, ifg / np.where(valid, np.abs(ifg), 1), 0)
     re = ndimage.uniform_filter(ph.real, size)
@@ -71,6 +76,8 @@ def phase_sigma(ifg: np.ndarray, size: int = 5) -> np.ndarray:
 def unwrap2d(phase: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Simple path-following unwrap: down the middle column, then along each row both ways.
     Invalid pixels are filled from the nearest valid one before unwrapping and zeroed after."""
+    from scipy import ndimage
+
     if not valid.any():
         return np.zeros_like(phase, dtype=np.float32)
     idx = ndimage.distance_transform_edt(~valid, return_distances=False, return_indices=True)
@@ -86,6 +93,8 @@ def unwrap2d(phase: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 def resample(a: np.ndarray, lines: np.ndarray, samples: np.ndarray, order: int = 1) -> np.ndarray:
     """Sample ``a`` at fractional (line, sample); 0 outside. Complex handled per component."""
+    from scipy import ndimage
+
     coords = np.stack([lines, samples])
     if np.iscomplexobj(a):
         re = ndimage.map_coordinates(a.real, coords, order=order, mode="constant", cval=0.0)
@@ -118,6 +127,8 @@ def resample_sinc_range(a: np.ndarray, lines: np.ndarray, samples: np.ndarray, t
 
 def coarse_grid_eval(fn, lines: int, samples: int, step: int = 32):
     """Evaluate fn(line_idx, sample_idx) -> tuple of arrays on a coarse grid and interpolate bilinearly."""
+    from scipy import ndimage
+
     li = np.unique(np.r_[np.arange(0, lines, step), lines - 1]).astype(float)
     si = np.unique(np.r_[np.arange(0, samples, step), samples - 1]).astype(float)
     L, S = np.meshgrid(li, si, indexing="ij")

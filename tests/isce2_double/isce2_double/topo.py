@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from scipy import ndimage
 
 from . import geometry, isceio, proc
 from .context import LOS_DESCRIPTION, Context, nn, orbit_of
@@ -27,6 +26,8 @@ def read_dem(path: str):
 
 
 def dem_sampler(dem: np.ndarray, info: isceio.ImageInfo):
+    from scipy import ndimage
+
     def height(lat, lon):
         li = (np.asarray(lat) - info.y0) / info.dy
         si = (np.asarray(lon) - info.x0) / info.dx

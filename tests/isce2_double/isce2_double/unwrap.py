@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from scipy import ndimage
 
 from . import isceio, proc
 from .context import Context
@@ -46,6 +45,8 @@ def conncomp_file(unwrapper: str) -> str:
 
 
 def step_unwrap(ctx: Context) -> None:
+    from scipy import ndimage
+
     app = ctx.app
     if not app["do_unwrap"]:
         return
