@@ -208,41 +208,34 @@ def _rows(ifgs: list[dict], kind: str) -> list[dict]:
     return rows
 
 
-def enumerate_frame(frame, df, st: dict) -> list[dict]:
-    """The pairs of one frame's stack: nearest neighbours, then (optionally) the annual pairs."""
+def _pairs(frame, df, min_days: int, neighbours: int, kind: str) -> list[dict]:
+    """s1_frame_enumerator's pairs of one frame, every date a seed (module docstring)."""
     from s1_frame_enumerator import enumerate_gunw_time_series
 
-    dates = sorted(d.date() for d in df.repeat_pass_timestamp.unique())
-    seeds = len(dates)
+    seeds = len(df.repeat_pass_timestamp.unique())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = _rows(
-            enumerate_gunw_time_series(
-                df,
-                min_temporal_baseline_days=st["min_temporal_baseline_days"],
-                n_secondary_scenes_per_ref=st["neighbours"],
-                frames=[frame],
-                n_init_seeds=seeds,
-            ),
-            "neighbour",
+        found = enumerate_gunw_time_series(
+            df,
+            min_temporal_baseline_days=min_days,
+            n_secondary_scenes_per_ref=neighbours,
+            frames=[frame],
+            n_init_seeds=seeds,
         )
-        if st["annual_pairs"]:
-            annual = _rows(
-                enumerate_gunw_time_series(
-                    df,
-                    min_temporal_baseline_days=st["annual_min_days"],
-                    n_secondary_scenes_per_ref=st["annual_neighbours"],
-                    frames=[frame],
-                    n_init_seeds=seeds,
-                ),
-                "annual",
-            )
-            names = {r["name"] for r in rows}
-            rows += [
-                r
-                for r in annual
-                if r["temporal_baseline_days"] <= st["annual_max_days"] and r["name"] not in names
-            ]
+    return _rows(found, kind)
+
+
+def enumerate_frame(frame, df, st: dict) -> list[dict]:
+    """The pairs of one frame's stack: nearest neighbours, then (optionally) the annual pairs."""
+    rows = _pairs(frame, df, st["min_temporal_baseline_days"], st["neighbours"], "neighbour")
+    if st["annual_pairs"]:
+        names = {r["name"] for r in rows}
+        annual = _pairs(frame, df, st["annual_min_days"], st["annual_neighbours"], "annual")
+        rows += [
+            r
+            for r in annual
+            if r["temporal_baseline_days"] <= st["annual_max_days"] and r["name"] not in names
+        ]
     return rows
 
 
