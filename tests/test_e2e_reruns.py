@@ -1,6 +1,6 @@
 """End-to-end: the real Snakemake DAG through the ISCE2 test double, from local (generated) inputs.
 
-1. run the demo pair through topsapp_geocode;
+1. a copy of the session's double demo (config/demo.yaml, finished; mtimes and .snakemake metadata kept);
 2. change goldstein_filter_power: `snakemake -n` reasons and the actual re-run show only filter -> geocode (and the
    render of topsApp.xml) re-run, nothing upstream;
 3. kill a run mid-way; `--rerun-incomplete` finishes it.
@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -23,6 +24,7 @@ from e2e import double_env, executed_rules, planned_jobs, run_snakemake, snakema
 pytestmark = pytest.mark.e2e
 
 DEMO = REPO / "config" / "demo.yaml"
+DEMO_RUN = [DEMO, REPO / "config" / "test" / "demo_30m.yaml"]  # the session's demo_double
 # the demo's jobs (one per step that does work; the idle steps run inside them)
 UPSTREAM = [
     "topsapp_preprocess",
@@ -46,11 +48,11 @@ def _pickles(pair_dir: Path) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def geocoded(tmp_path_factory):
-    work = tmp_path_factory.mktemp("e2e")
-    run_snakemake(work, DEMO, "--until", "topsapp_geocode")
-    (pair_dir,) = [p for p in (work / "demo" / "results").iterdir() if (p / "topsapp").is_dir()]
-    return work, pair_dir
+def geocoded(demo_double, tmp_path_factory):
+    """A copy of the session's finished demo: these tests change it."""
+    work = tmp_path_factory.mktemp("e2e") / "work"
+    shutil.copytree(demo_double.workdir, work, symlinks=True)
+    return work, work / demo_double.pair_dir.relative_to(demo_double.workdir)
 
 
 def test_first_run_reaches_geocode_with_real_outputs(geocoded):
@@ -61,7 +63,7 @@ def test_first_run_reaches_geocode_with_real_outputs(geocoded):
     # default keep_intermediates: false -> burst interferograms were removed after mergebursts
     assert not list((pair_dir / "topsapp" / "fine_interferogram").glob("IW*/burst_*.int"))
     assert (pair_dir / "topsapp" / "fine_interferogram" / "IW1.xml").exists()
-    proc = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode")
+    proc = run_snakemake(work, DEMO_RUN, "-n", "--until", "topsapp_geocode")
     assert planned_jobs(proc.stdout) == {}, proc.stdout
 
 
@@ -69,13 +71,13 @@ def test_filter_power_change_reruns_only_filter_and_later(geocoded):
     work, pair_dir = geocoded
     before = _pickles(pair_dir)
     change = {"goldstein_filter_power": 0.3}
-    plan = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change)
+    plan = run_snakemake(work, DEMO_RUN, "-n", "--until", "topsapp_geocode", config=change)
     jobs = planned_jobs(plan.stdout)
     assert set(jobs) == set(FROM_FILTER), jobs
     assert "Params have changed" in jobs["topsapp_filter"] and "filter strength" in jobs["topsapp_filter"]
     for rule in FROM_FILTER[1:]:
         assert "Input files updated by another job" in jobs[rule], (rule, jobs[rule])
-    done = run_snakemake(work, DEMO, "--until", "topsapp_geocode", config=change)
+    done = run_snakemake(work, DEMO_RUN, "--until", "topsapp_geocode", config=change)
     assert set(executed_rules(done.stdout + done.stderr)) == set(FROM_FILTER)
     after = _pickles(pair_dir)
     for step in _steps(UPSTREAM):
@@ -108,7 +110,7 @@ def test_killed_run_is_finished_by_rerun_incomplete(geocoded):
     started = work / "unwrap.started"
     shim_dir = _slow_unwrap_shim(work / "shim", started)
     proc = subprocess.Popen(
-        snakemake_cmd(work, DEMO, "--until", "topsapp_geocode", config=change),
+        snakemake_cmd(work, DEMO_RUN, "--until", "topsapp_geocode", config=change),
         env=double_env([shim_dir]),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -121,19 +123,21 @@ def test_killed_run_is_finished_by_rerun_incomplete(geocoded):
     os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its running job, like a node failure
     proc.wait()
     # a killed Snakemake leaves its lock behind; `--unlock` is what the user runs (Snakemake says so)
-    locked = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change)
+    locked = run_snakemake(work, DEMO_RUN, "-n", "--until", "topsapp_geocode", config=change)
     assert "cannot be locked" in locked.stdout + locked.stderr
-    run_snakemake(work, DEMO, "--unlock", config=change)
+    run_snakemake(work, DEMO_RUN, "--unlock", config=change)
     # the interrupted step and everything after it are planned again (the step runner invalidated the later
     # steps when unwrap started, so no stale geocode result can pass as up to date), nothing before it
-    plan = planned_jobs(run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change).stdout)
+    plan = planned_jobs(
+        run_snakemake(work, DEMO_RUN, "-n", "--until", "topsapp_geocode", config=change).stdout
+    )
     assert {"topsapp_unwrap", "topsapp_geocode"} <= set(plan), plan
     assert not set(plan) & set(UPSTREAM + ["topsapp_filter"]), plan
-    done = run_snakemake(work, DEMO, "--until", "topsapp_geocode", "--rerun-incomplete", config=change)
+    done = run_snakemake(work, DEMO_RUN, "--until", "topsapp_geocode", "--rerun-incomplete", config=change)
     ran = executed_rules(done.stdout + done.stderr)
     assert "topsapp_unwrap" in ran and "topsapp_geocode" in ran
     assert not set(ran) & set(UPSTREAM + ["topsapp_filter"])
-    final = run_snakemake(work, DEMO, "-n", "--until", "topsapp_geocode", config=change)
+    final = run_snakemake(work, DEMO_RUN, "-n", "--until", "topsapp_geocode", config=change)
     assert planned_jobs(final.stdout) == {}, final.stdout
 
 
@@ -142,11 +146,8 @@ FROM_MERGE = ["topsapp_mergebursts", "ion_merge", "ion_ramps_merge", *FROM_FILTE
 
 
 def _demo_variant(path: Path, keep: bool, range_looks: int = 8) -> Path:
-    """config/demo.yaml with another range looks (an output-resolution change) and keep_intermediates."""
-    cfg = yaml.safe_load(DEMO.read_text())
-    cfg["keep_intermediates"] = keep
-    cfg["topsapp"]["range_looks"] = range_looks
-    path.write_text(yaml.safe_dump(cfg))
+    """A config file on top of the demo's: another range looks (an output-resolution change), keep_intermediates."""
+    path.write_text(yaml.safe_dump({"keep_intermediates": keep, "topsapp": {"range_looks": range_looks}}))
     return path
 
 
@@ -154,7 +155,7 @@ def test_looks_change_without_kept_intermediates_recomputes_the_deleted_groups(g
     """keep_intermediates off: burst products are gone, so their producers come back (from topo on)."""
     work, _ = geocoded
     variant = _demo_variant(work / "looks4.yaml", keep=False, range_looks=4)
-    plan = planned_jobs(run_snakemake(work, variant, "-n", "--until", "topsapp_geocode").stdout)
+    plan = planned_jobs(run_snakemake(work, [*DEMO_RUN, variant], "-n", "--until", "topsapp_geocode").stdout)
     assert (
         "Params have changed" in plan["topsapp_mergebursts"] and "range looks" in plan["topsapp_mergebursts"]
     )
@@ -163,14 +164,16 @@ def test_looks_change_without_kept_intermediates_recomputes_the_deleted_groups(g
 
 
 def test_looks_change_with_kept_intermediates_reruns_only_from_mergebursts(tmp_path):
-    run_snakemake(tmp_path, _demo_variant(tmp_path / "keep.yaml", keep=True), "--until", "topsapp_geocode")
+    run_snakemake(
+        tmp_path, [DEMO, _demo_variant(tmp_path / "keep.yaml", keep=True)], "--until", "topsapp_geocode"
+    )
     (pair_dir,) = [p for p in (tmp_path / "demo" / "results").iterdir() if (p / "topsapp").is_dir()]
     assert list((pair_dir / "topsapp" / "fine_interferogram").glob("IW*/burst_*.int"))
     before = _pickles(pair_dir)
     variant = _demo_variant(tmp_path / "keep_looks4.yaml", keep=True, range_looks=4)
-    plan = planned_jobs(run_snakemake(tmp_path, variant, "-n", "--until", "topsapp_geocode").stdout)
+    plan = planned_jobs(run_snakemake(tmp_path, [DEMO, variant], "-n", "--until", "topsapp_geocode").stdout)
     assert set(plan) == set(FROM_MERGE), plan
-    done = run_snakemake(tmp_path, variant, "--until", "topsapp_geocode")
+    done = run_snakemake(tmp_path, [DEMO, variant], "--until", "topsapp_geocode")
     assert set(executed_rules(done.stdout + done.stderr)) == set(FROM_MERGE)
     after = _pickles(pair_dir)
     assert all(

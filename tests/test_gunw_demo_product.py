@@ -20,21 +20,16 @@ import pytest
 import shapely
 import shapely.wkt
 
-from conftest import REPO
-from e2e import run_snakemake
 from gunw_workflow.product import validate as validate_gunw
 
 pytestmark = pytest.mark.e2e
-DEMO = REPO / "config" / "demo.yaml"
 WGS84_A, WGS84_E2 = 6378137.0, 6.69437999014e-3
 
 
 @pytest.fixture(scope="module")
-def demo_product(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo_product")
-    run_snakemake(work, DEMO)
-    (pair,) = [p for p in (work / "demo" / "results").iterdir() if (p / "product").is_dir()]
-    return work, pair
+def demo_product(demo_double):
+    """The session's double demo (config/demo.yaml, read only here): its working directory and pair directory."""
+    return demo_double.workdir, demo_double.pair_dir
 
 
 def _data(nc) -> dict:

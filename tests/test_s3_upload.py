@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -219,31 +220,21 @@ def test_the_upload_is_planned_only_when_a_bucket_is_set(tmp_path):
 
 
 @pytest.mark.e2e
-def test_demo_with_a_bucket_uploads_the_validated_product_and_again_when_it_changes(moto, env, tmp_path):
+def test_a_bucket_added_to_a_finished_demo_uploads_it_and_again_when_it_changes(
+    demo_double, moto, env, tmp_path
+):
+    """A copy of the session's finished double demo, then a bucket in the config: only the upload runs."""
     bucket = _bucket(moto)
+    work = tmp_path / "work"
+    shutil.copytree(demo_double.workdir, work, symlinks=True)  # mtimes and .snakemake metadata kept
     overlay = tmp_path / "bucket.yaml"
-    overlay.write_text(
-        yaml.safe_dump(
-            {
-                "results_dir": str(tmp_path / "results"),
-                "cache_dir": str(tmp_path / "cache"),
-                "demo": {"outdir": str(tmp_path / "inputs")},
-                "estimate_ionosphere_delay": False,  # the upload is what is tested here (ionosphere: test_e2e_*)
-                "bucket": bucket,
-                "bucket_prefix": "job-42",
-                "delivery": {"s3_endpoint_url": moto},
-            }
-        )
-    )
-    demo = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
-    local = {k: v.replace("demo/inputs", str(tmp_path / "inputs")) for k, v in demo["local_inputs"].items()}
-    overlay_inputs = tmp_path / "inputs.yaml"
-    overlay_inputs.write_text(yaml.safe_dump({"local_inputs": local}))
-    files = [REPO / "config" / "demo.yaml", overlay, overlay_inputs]
-    proc = run_snakemake(tmp_path, files)  # the `env` fixture put the fake AWS credentials in os.environ
-    run = layout.RunLayout(tmp_path / "results", tmp_path / "cache")
-    (pair_name,) = [p.name for p in (tmp_path / "results").iterdir() if (p / "s3_upload.json").is_file()]
-    pair = run.pair(pair_name)
+    delivery = {"bucket": bucket, "bucket_prefix": "job-42", "delivery": {"s3_endpoint_url": moto}}
+    overlay.write_text(yaml.safe_dump(delivery))
+    files = [REPO / "config" / "demo.yaml", REPO / "config" / "test" / "demo_30m.yaml", overlay]
+    plan = run_snakemake(work, files, "-n")
+    assert set(planned_jobs(plan.stdout)) == {"upload_gunw", "all"}, plan.stdout[-3000:]
+    proc = run_snakemake(work, files)  # the `env` fixture put the fake AWS credentials in os.environ
+    pair = layout.PairDir(work / demo_double.pair_dir.relative_to(demo_double.workdir))
     record = json.loads(Path(pair.upload_record).read_text())
     product = Path(pair.product_name_txt).read_text().strip().removesuffix(".nc")
     s3 = _client(moto)
@@ -254,10 +245,10 @@ def test_demo_with_a_bucket_uploads_the_validated_product_and_again_when_it_chan
     log = Path(pair.log("upload_gunw")).read_text()
     assert FAKE_SECRET not in log + proc.stdout + proc.stderr and FAKE_KEY_ID not in log
     # nothing changed: nothing to upload
-    again = run_snakemake(tmp_path, files, "-n")
+    again = run_snakemake(work, files, "-n")
     assert "upload_gunw" not in planned_jobs(again.stdout)
     # the product is re-made: it is validated and uploaded again
     first_mtime = Path(pair.upload_record).stat().st_mtime
-    remade = run_snakemake(tmp_path, files, "--forcerun", "package_gunw")
+    remade = run_snakemake(work, files, "--forcerun", "package_gunw")
     assert "upload_gunw" in executed_rules(remade.stdout + remade.stderr)
     assert Path(pair.upload_record).stat().st_mtime > first_mtime

@@ -1,6 +1,7 @@
 """A frame stack end to end through the ISCE2 double: dates of frame 9847 enumerated from the recorded ASF results,
-3 dates (3 pairs) processed from loopback search, SLC and orbit servers into validated GUNWs, then the stack
-extended to 4 dates (6 pairs): only the 3 new pairs run; each date's SLC and orbit is downloaded once.
+3 dates (2 pairs: one neighbour each, so the middle date serves both) processed from loopback search, SLC and
+orbit servers into validated GUNWs, then the stack extended to 4 dates (3 pairs): only the new pair runs; each
+date's SLC and orbit is downloaded once. (ARIA's 3 neighbours: tests/test_stack.py, on all 244 dates.)
 
 The scene ids, ASF metadata and frame are the recorded ones; the SLC bodies (4-8 GB each, never recorded) are
 stand-ins as in the other download tests, here synthetic SAFEs made for those ids by the demo generator
@@ -26,12 +27,17 @@ from gunw_workflow import pair_list
 from gunw_workflow.demo import synth
 
 REPO = Path(__file__).resolve().parent.parent
-STACK_4 = {"frame_ids": [9847], "start": "2024-03-01", "end": "2024-04-08"}  # 4 S1A dates -> 6 pairs
+STACK_4 = {
+    "frame_ids": [9847],
+    "start": "2024-03-01",
+    "end": "2024-04-08",
+    "neighbours": 1,
+}  # 4 S1A dates -> 3 pairs
 DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
 
 
 @pytest.mark.e2e
-def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path):
+def test_frame_stack_end_to_end_each_date_downloaded_once_and_an_extension_runs_only_new_pairs(tmp_path):
     from inputs_support import EDL_PASS, EDL_USER, edl_env
 
     if not ss.FRAME_9847.is_file():
@@ -107,19 +113,19 @@ def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path)
             assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
             return proc
 
-        # the stack until 2024-03-27: 3 dates, 3 pairs
+        # the stack until 2024-03-27: 3 dates, 2 pairs
         first = enumerate_until("2024-03-27")
-        assert len(first) == 3
+        assert len(first) == 2
         lb.log.clear()
         t0 = time.monotonic()
         run()
         wall_first = time.monotonic() - t0
 
-        # extended to 2024-04-08: the 3 pairs of the new date are added, the first 3 are neither renamed nor re-run
+        # extended to 2024-04-08: the pair of the new date is added, the first 2 are neither renamed nor re-run
         searched = lb.count(loopback.CMR_HOST)
         pairs = enumerate_until("2024-04-08")
         enumeration_searches = lb.count(loopback.CMR_HOST) - searched  # the frame query (VV, VV+VH)
-        assert len(pairs) == 6
+        assert len(pairs) == 3
         assert all(
             {k: v for k, v in p.items() if k != "_origin"}
             in [{k: v for k, v in q.items() if k != "_origin"} for q in pairs]
@@ -129,8 +135,8 @@ def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path)
         planned = plan.stdout + plan.stderr
         for p in first:
             assert f"pair={p['name']}" not in planned  # no job of an existing pair (only the run's report)
-        assert pairs[:3] == first  # rows are oldest first: the new date's pairs are appended
-        for p in pairs[3:]:
+        assert pairs[:2] == first  # rows are oldest first: the new date's pairs are appended
+        for p in pairs[2:]:
             assert p["name"].startswith("F9847_20240408_") and f"results/{p['name']}/pair.json" in planned
         t0 = time.monotonic()
         run()
@@ -138,17 +144,17 @@ def test_frame_stack_end_to_end_six_products_each_date_downloaded_once(tmp_path)
 
         for p in pairs:
             assert (tmp_path / "results" / p["name"] / "product" / "validated.ok").is_file()
-        assert len(list((tmp_path / "results" / "products").glob("*/*.nc"))) == 6
+        assert len(list((tmp_path / "results" / "products").glob("*/*.nc"))) == 3
         slc_gets = {s[17:25]: lb.count(loopback.DATAPOOL_HOST, s, method="GET") for s in scenes}
         eof_gets = {
             p.rsplit("/", 1)[1]: n for p, n in lb.paths(loopback.ORBIT_HOST).items() if p.endswith(".EOF")
         }
         searches = lb.count(loopback.CMR_HOST) - enumeration_searches
-        print(f"\nstack run: {wall_first:.0f} s (3 pairs) + {wall_second:.0f} s (3 added pairs) wall")
+        print(f"\nstack run: {wall_first:.0f} s (2 pairs) + {wall_second:.0f} s (1 added pair) wall")
         print(f"SLC GETs per date {slc_gets}\nEOF GETs {eof_gets}\nCMR searches by the checks {searches}")
         assert list(slc_gets.values()) == [1, 1, 1, 1]
         assert len(eof_gets) == 4 and set(eof_gets.values()) == {1}
-        assert searches == 6  # one metadata search per pair check
+        assert searches == 3  # one metadata search per pair check
 
         lb.log.clear()
         again = run(["-n"])
