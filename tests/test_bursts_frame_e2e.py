@@ -17,7 +17,6 @@ for: a real date offers ~8 bursts per swath over the frame, not 3; the rule that
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ import yaml
 import burst_service
 import loopback
 import stack_support as ss
+from e2e import double_env
 from gunw_workflow import pair_json
 from gunw_workflow.demo import synth
 
@@ -102,12 +102,7 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
         }
         cfg_path = tmp_path / "burst.yaml"
         cfg_path.write_text(yaml.safe_dump(cfg))
-        env = {
-            **os.environ,
-            **edl_env(tmp_path),
-            "PATH": f"{REPO / 'tests' / 'isce2_double' / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
-        }
-        env.pop("ISCE_HOME", None)
+        env = {**double_env(), **edl_env(tmp_path)}  # the ISCE2 double first on PATH
         cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
         cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
         cmd += ["--cores", "2"]

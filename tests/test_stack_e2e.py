@@ -12,7 +12,6 @@ part of the frame; the product grid is still the frame's GUNW footprint (docs/in
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import yaml
 
 import loopback
 import stack_support as ss
+from e2e import double_env
 from gunw_workflow import pair_list
 from gunw_workflow.demo import synth
 
@@ -91,11 +91,7 @@ def test_frame_stack_end_to_end_each_date_downloaded_once_and_an_extension_runs_
             },
         }
         cfg_path = tmp_path / "stack.yaml"
-        env = {
-            **os.environ,
-            **edl_env(tmp_path),
-            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        }
+        env = {**double_env(), **edl_env(tmp_path)}  # the ISCE2 double first on PATH
         cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
         cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
         cmd += ["--cores", "2"]
