@@ -15,8 +15,10 @@ import copy
 import datetime as dt
 import functools
 import json
+import sys
 from pathlib import Path
 
+import yaml
 from shapely.geometry import Polygon, shape
 
 import loopback
@@ -24,6 +26,8 @@ import loopback
 ENUM_DATA = loopback.DATA / "s1_frame_enumerator/tests/data"
 FRAME_9847 = ENUM_DATA / "frame_9847_asf_results.json"
 CA_SUBSET = ENUM_DATA / "CA-subset_2021-09-14_asf_results.json"
+REPO = Path(__file__).resolve().parent.parent
+DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
 
 
 @functools.lru_cache(maxsize=1)
@@ -164,3 +168,56 @@ def stack_config(tmp_path: Path, url: str, **stack) -> dict:
 
 def footprint(feature: dict):
     return shape(feature["geometry"])
+
+
+# ---- the frame-9847 end-to-end runs (tests/test_stack_e2e.py, tests/test_bursts_frame_e2e.py) ----------------
+
+
+def generate_frame_scenes(outdir: Path, scenes: list[str], samples_per_burst: int | None = None) -> Path:
+    """Synthetic SAFEs and EOFs for recorded frame-9847 scene ids: the demo's bursts, inside the frame and the
+    recorded footprints, orbits over the ids' 30-s windows +- 10 min (the generator's data are 3 s of them)."""
+    from gunw_workflow.demo import synth
+
+    demo = DEMO["demo"]
+    synth.generate_stack(
+        outdir,
+        scenes,
+        centre_lat=32.8,
+        centre_lon=-117.1,
+        bursts=demo["bursts"],
+        lines_per_burst=demo["lines_per_burst"],
+        samples_per_burst=samples_per_burst or demo["samples_per_burst"],
+        overlap_lines=demo["overlap_lines"],
+        orbit_margin_s=700.0,
+    )
+    return outdir
+
+
+def frame_run_config(url: str, synthetic: Path, **extra) -> dict:
+    """The demo's topsApp settings at 90 m without the ionosphere (tested in test_e2e_*), every service on the
+    loopback ``url``, the synthetic DEM; ``extra`` adds the pair or stack and the download mode."""
+    services = ("asf_search_url", "burst_base_url", "slc_base_url", "orbit_base_url")
+    return {
+        **{k: DEMO[k] for k in ("goldstein_filter_power", "esd_coherence_threshold", "topsapp")},
+        "estimate_ionosphere_delay": False,
+        "output_resolution": 90,
+        "results_dir": "results",
+        "cache_dir": "cache",
+        "local_inputs": {"dem": str(synthetic / "dem" / "dem.wgs84")},
+        "downloads": {"retries": 1, **{k: url for k in services}},
+        **extra,
+    }
+
+
+def frame_snakemake_cmd(workdir: Path, configfile: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
+    return cmd + [
+        "--configfile",
+        str(configfile),
+        "--workflow-profile",
+        "none",
+        "--resources",
+        "downloads=4",
+        "--cores",
+        "2",
+    ]

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import netCDF4
 import pytest
@@ -32,10 +30,8 @@ import loopback
 import stack_support as ss
 from e2e import double_env
 from gunw_workflow import pair_json
-from gunw_workflow.demo import synth
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
+BURSTS = ss.DEMO["demo"]["bursts"]  # per swath and date
 DATES = ("20240303", "20240315")  # two S1A dates of frame 9847 in the recorded results
 SAMPLES = 2100
 
@@ -54,19 +50,7 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
     assert len(scenes) == 2, scenes
     sec, ref = scenes  # oldest first
     track = int(next(f for f in features if f["properties"]["sceneName"] == ref)["properties"]["pathNumber"])
-    demo = DEMO["demo"]
-    synthetic = tmp_path / "synthetic"
-    synth.generate_stack(
-        synthetic,
-        scenes,
-        centre_lat=32.8,
-        centre_lon=-117.1,
-        bursts=demo["bursts"],
-        lines_per_burst=demo["lines_per_burst"],
-        samples_per_burst=SAMPLES,
-        overlap_lines=demo["overlap_lines"],
-        orbit_margin_s=700.0,
-    )
+    synthetic = ss.generate_frame_scenes(tmp_path / "synthetic", scenes, SAMPLES)
     lb = loopback.Loopback()
     try:
         token = loopback.install_earthdata(lb, EDL_USER, EDL_PASS)
@@ -81,31 +65,18 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
         burst_service.install_burst_data(lb, files, token=token)
         loopback.install_orbit_bucket(lb, sorted((synthetic / "orbits").glob("*.EOF")))
 
-        cfg = {
-            **{k: DEMO[k] for k in ("goldstein_filter_power", "esd_coherence_threshold", "topsapp")},
-            "frame_id": 9847,
-            "reference_scenes": [ref],
-            "secondary_scenes": [sec],
-            "estimate_ionosphere_delay": False,
-            "output_resolution": 90,
-            "download_mode": "auto",  # a frame and no slc_dir: burst
-            "results_dir": "results",
-            "cache_dir": "cache",
-            "local_inputs": {"dem": str(synthetic / "dem" / "dem.wgs84")},
-            "downloads": {
-                "retries": 1,
-                "asf_search_url": lb.base_url,
-                "burst_base_url": lb.base_url,
-                "slc_base_url": lb.base_url,
-                "orbit_base_url": lb.base_url,
-            },
-        }
+        cfg = ss.frame_run_config(
+            lb.base_url,
+            synthetic,
+            frame_id=9847,
+            reference_scenes=[ref],
+            secondary_scenes=[sec],
+            download_mode="auto",  # a frame and no slc_dir: burst
+        )
         cfg_path = tmp_path / "burst.yaml"
         cfg_path.write_text(yaml.safe_dump(cfg))
         env = {**double_env(), **edl_env(tmp_path)}  # the ISCE2 double first on PATH
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
-        cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
-        cmd += ["--cores", "2"]
+        cmd = ss.frame_snakemake_cmd(tmp_path, cfg_path)
         lb.log.clear()
         t0 = time.monotonic()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3000)
@@ -124,7 +95,7 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
             assert rec["date"] == scene[17:25] and rec["slcs"] == [scene]
             got = [b["granule"] for b in rec["bursts"]]
             want = sorted(g for g in served if scene[-4:] in g and "_IW1_" in g and "_VV_" in g)
-            assert sorted(got) == want and len(got) == demo["bursts"]  # every IW1 VV burst of the date
+            assert sorted(got) == want and len(got) == BURSTS  # every IW1 VV burst of the date
         ids = {
             role: [b["burst_id"] for b in doc["bursts"][role]["bursts"]]
             for role in ("reference", "secondary")
@@ -147,7 +118,7 @@ def test_frame_pair_in_burst_mode_through_the_dag_to_a_validated_product(tmp_pat
         )
         assert set(counts) == needed and set(counts.values()) == {1}, counts
         assert sum(p.endswith(".xml") for p in counts) == 2  # one SLC per date
-        assert sum(p.endswith(".tiff") for p in counts) == 2 * demo["bursts"]
+        assert sum(p.endswith(".tiff") for p in counts) == 2 * BURSTS
         assert lb.count(loopback.DATAPOOL_HOST) == 0
         assert not [r for r in lb.log if r["path"].endswith(".zip")]
         searches = lb.count(loopback.CMR_HOST, method="POST")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,16 +23,13 @@ import loopback
 import stack_support as ss
 from e2e import double_env
 from gunw_workflow import pair_list
-from gunw_workflow.demo import synth
 
-REPO = Path(__file__).resolve().parent.parent
 STACK_4 = {
     "frame_ids": [9847],
     "start": "2024-03-01",
     "end": "2024-04-08",
     "neighbours": 1,
 }  # 4 S1A dates -> 3 pairs
-DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
 
 
 @pytest.mark.e2e
@@ -47,19 +43,7 @@ def test_frame_stack_end_to_end_each_date_downloaded_once_and_an_extension_runs_
         {f["properties"]["sceneName"] for f in features if "20240301" <= f["properties"]["sceneName"][17:25]}
     )
     assert len(scenes) == 4
-    demo = DEMO["demo"]
-    synth.generate_stack(
-        tmp_path / "synthetic",
-        scenes,
-        centre_lat=32.8,  # inside frame 9847 and the recorded footprints
-        centre_lon=-117.1,
-        bursts=demo["bursts"],
-        lines_per_burst=demo["lines_per_burst"],
-        samples_per_burst=demo["samples_per_burst"],
-        overlap_lines=demo["overlap_lines"],
-        orbit_margin_s=700.0,  # the ids' 30-s windows +- 10 min (the generator's data are 3 s of them)
-    )
-    synthetic = tmp_path / "synthetic"
+    synthetic = ss.generate_frame_scenes(tmp_path / "synthetic", scenes)
     lb = loopback.Loopback()
     try:
         token = loopback.install_earthdata(lb, EDL_USER, EDL_PASS)
@@ -75,26 +59,11 @@ def test_frame_stack_end_to_end_each_date_downloaded_once_and_an_extension_runs_
         ss.install_cmr_search(lb, records)
         loopback.install_orbit_bucket(lb, sorted((synthetic / "orbits").glob("*.EOF")))
 
-        cfg = {
-            **{k: DEMO[k] for k in ("goldstein_filter_power", "esd_coherence_threshold", "topsapp")},
-            "estimate_ionosphere_delay": False,
-            "output_resolution": 90,
-            "download_mode": "slc",  # whole SLCs: what this test counts (burst mode: tests/test_bursts_*.py)
-            "results_dir": "results",
-            "cache_dir": "cache",
-            "local_inputs": {"dem": str(synthetic / "dem" / "dem.wgs84")},
-            "downloads": {
-                "retries": 1,
-                "asf_search_url": lb.base_url,
-                "slc_base_url": lb.base_url,
-                "orbit_base_url": lb.base_url,
-            },
-        }
+        # whole SLCs: what this test counts (burst mode: tests/test_bursts_*.py)
+        cfg = ss.frame_run_config(lb.base_url, synthetic, download_mode="slc")
         cfg_path = tmp_path / "stack.yaml"
         env = {**double_env(), **edl_env(tmp_path)}  # the ISCE2 double first on PATH
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
-        cmd += ["--configfile", str(cfg_path), "--workflow-profile", "none", "--resources", "downloads=4"]
-        cmd += ["--cores", "2"]
+        cmd = ss.frame_snakemake_cmd(tmp_path, cfg_path)
 
         def enumerate_until(end: str) -> list[dict]:
             cfg["stack"] = {**STACK_4, "end": end}
