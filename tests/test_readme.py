@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 
 import test_e2e_matrix
 from conftest import REPO
@@ -122,3 +124,31 @@ def test_output_table_names_what_a_run_writes(demo_double):
     makefile = (REPO / "Makefile").read_text()
     assert "results_dir=demo/results-double" in makefile
     assert Path(REPO / "config" / "demo.yaml").read_text().count("results_dir: demo/results\n") == 1
+
+
+def _job_resources(plan: str, rule: str) -> str:
+    """The `resources:` line of ``rule``'s job in a `snakemake -n` plan."""
+    block = plan[plan.index(f"rule {rule}:") :]
+    return next(line for line in block.splitlines() if line.strip().startswith("resources:"))
+
+
+def test_resources_example_is_accepted_and_applied(tmp_path):
+    """The README's `resources:` example is a valid config: every name is a rule or a step (unknown names stop
+    the run), and each override reaches the jobs it names."""
+    start = README.index("```yaml\n  resources:") + len("```yaml\n")
+    example = yaml.safe_load(textwrap.dedent(README[start : README.index("```", start)]))
+    overrides = tmp_path / "resources.yaml"
+    overrides.write_text(yaml.safe_dump(example))
+    files = [REPO / "config" / "demo.yaml", overrides]
+    plan = subprocess.run(
+        snakemake_cmd(tmp_path, files, "-n", config={"results_dir": str(tmp_path / "results")}),
+        env=double_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    for rule in ("topsapp_ion_subband", "topsapp_ion_rawion", "topsapp_ion_ramps"):
+        assert "mem_mb=32000" in _job_resources(plan.stdout, rule), rule
+    assert "runtime=600" in _job_resources(plan.stdout, "topsapp_unwrap")
+    assert "runtime=240" in _job_resources(plan.stdout, "package_gunw")  # default: every modelled rule

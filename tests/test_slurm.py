@@ -266,7 +266,7 @@ def test_demo_pair_on_slurm_kill_and_resume(cluster, tmp_path):
 
     # --- the requests are job_resources' model, with one burst estimate for the whole pair
     single = {jobs[0]["rule"]: jobs[0] for jobs in sub2.values() if len(jobs) == 1}
-    assert {"topsapp_topo", "topsapp_ion"} <= set(single)
+    assert {"topsapp_topo", "topsapp_ion_subband"} <= set(single)
     res = 30 if "output_resolution: 30" in DEMO_CONFIG.read_text() else 90
     fits = [
         n
@@ -274,10 +274,10 @@ def test_demo_pair_on_slurm_kill_and_resume(cluster, tmp_path):
         if all(
             {k: job_resources.resources_for(r, n, res, {})[k] for k in ("threads", "mem_mb", "runtime")}
             == {k: single[r][k] for k in ("threads", "mem_mb", "runtime")}
-            for r in ("topsapp_topo", "topsapp_ion")
+            for r in ("topsapp_topo", "topsapp_ion_subband")
         )
     ]
-    assert fits, {r: single[r] for r in ("topsapp_topo", "topsapp_ion")}
+    assert fits, {r: single[r] for r in ("topsapp_topo", "topsapp_ion_subband")}
 
 
 # ---------------------------------------------------------------------------------------------- no SLURM needed
