@@ -17,6 +17,10 @@ from .context import Context, orbit_of
 from .mosaic import fine_products, merge_box
 from .topo import read_dem
 
+DATA_MARGIN_DEG = (
+    0.05  # around the burst boxes: their corners only, so a curved swath edge may bulge a little
+)
+
 
 def geo_grid(dinfo: isceio.ImageInfo, snwe) -> dict:
     """ISCE geozero's output grid: DEM posting, aligned to the DEM samples, clipped to snwe
@@ -46,6 +50,11 @@ def geocode_bbox(ctx: Context, products: list[dict]) -> list[float]:
     bbox = ctx.app["geocode_bbox"]
     if bbox:
         return [float(v) for v in bbox]
+    return data_bbox(products)
+
+
+def data_bbox(products: list[dict]) -> list[float]:
+    """[S, N, W, E] union of the burst boxes (heights -500 .. 9000 m): no node outside it maps into the data."""
     boxes = []
     for p in products:
         orb = orbit_of(p)
@@ -83,7 +92,13 @@ def geocode_setup(ctx: Context):
     box = merge_box(products)
     orb = orbit_of(products[0])
     tmid = orb.sec(box[2]) + 0.5 * box[0] * box[4]
-    t, r = geometry.geo2rdr(orb, lat, lon, crop.astype(float), tmid)
+    # geo2rdr only where a node can map into the data (a frame's bounding box is mostly fill): the others get
+    # NaN coordinates, which geocode_file treats as outside, as it would their computed ones
+    s, n, w, e = data_bbox(products)
+    near = (lat >= s - DATA_MARGIN_DEG) & (lat <= n + DATA_MARGIN_DEG)
+    near &= (lon >= w - DATA_MARGIN_DEG) & (lon <= e + DATA_MARGIN_DEG)
+    t, r = np.full(lat.shape, np.nan), np.full(lat.shape, np.nan)
+    t[near], r[near] = geometry.geo2rdr(orb, lat[near], lon[near], crop[near].astype(float), tmid)
     line = (t - orb.sec(box[2])) / box[4]
     sample = (r - box[3]) / box[5]
     return grid, crop, dinfo, line, sample, box, dem_path
