@@ -17,9 +17,8 @@ from .context import Context, orbit_of
 from .mosaic import fine_products, merge_box
 from .topo import read_dem
 
-DATA_MARGIN_DEG = (
-    0.05  # around the burst boxes: their corners only, so a curved swath edge may bulge a little
-)
+# around the burst boxes (their corners only: a curved swath edge may bulge a little)
+DATA_MARGIN_DEG = 0.05
 
 
 def geo_grid(dinfo: isceio.ImageInfo, snwe) -> dict:
@@ -45,12 +44,12 @@ def geo_grid(dinfo: isceio.ImageInfo, snwe) -> dict:
     }
 
 
-def geocode_bbox(ctx: Context, products: list[dict]) -> list[float]:
-    """``geocode bounding box`` or, when unset, the union of the burst boxes (heights -500 .. 9000 m)."""
+def geocode_bbox(ctx: Context, data: list[float]) -> list[float]:
+    """``geocode bounding box`` or, when unset, ``data``: the union of the burst boxes (``data_bbox``)."""
     bbox = ctx.app["geocode_bbox"]
     if bbox:
         return [float(v) for v in bbox]
-    return data_bbox(products)
+    return data
 
 
 def data_bbox(products: list[dict]) -> list[float]:
@@ -80,7 +79,8 @@ def geocode_setup(ctx: Context):
         raise Exception("No fine_coreg products: nothing to geocode")
     dem_path = ctx.app["geocode_dem_filename"] or ctx.state.get("demUsed") or ctx.app["dem_filename"]
     dem, dinfo = read_dem(dem_path)
-    grid = geo_grid(dinfo, geocode_bbox(ctx, products))
+    data = data_bbox(products)
+    grid = geo_grid(dinfo, geocode_bbox(ctx, data))
     rows = grid["row0"] + np.arange(grid["length"])
     cols = grid["col0"] + np.arange(grid["width"])
     R, Cc = np.meshgrid(rows, cols, indexing="ij")
@@ -94,7 +94,7 @@ def geocode_setup(ctx: Context):
     tmid = orb.sec(box[2]) + 0.5 * box[0] * box[4]
     # geo2rdr only where a node can map into the data (a frame's bounding box is mostly fill): the others get
     # NaN coordinates, which geocode_file treats as outside, as it would their computed ones
-    s, n, w, e = data_bbox(products)
+    s, n, w, e = data
     near = (lat >= s - DATA_MARGIN_DEG) & (lat <= n + DATA_MARGIN_DEG)
     near &= (lon >= w - DATA_MARGIN_DEG) & (lon <= e + DATA_MARGIN_DEG)
     t, r = np.full(lat.shape, np.nan), np.full(lat.shape, np.nan)
